@@ -1,0 +1,101 @@
+"""Helpers every command shares: error handling, atomic writes, JSON output."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import click
+
+from ionopt.errors import IonoptError
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+class BadInput(click.ClickException):
+    """Raised by commands to exit 2 with a readable message (no traceback)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def run(command: click.Command, argv: list[str] | None = None) -> int:
+    """Invoke ``command``; user errors -> one line on stderr and exit code 2."""
+    try:
+        command.main(args=argv, prog_name="ionopt", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.exceptions.Exit as stop:
+        return stop.exit_code
+    except click.ClickException as err:  # usage errors (bad flags) are bad input too
+        err.show()
+        return EXIT_BAD_INPUT
+    except IonoptError as err:
+        click.echo(f"error: {err}", err=True)
+        return EXIT_BAD_INPUT
+    except FileNotFoundError as err:
+        click.echo(f"error: {err.filename or err}: no such file", err=True)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
+
+    A failed command therefore leaves no partial file behind.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``target`` whole or not at all."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _jsonable(value.item())
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def echo_json(payload: Any) -> None:
+    """Print ``payload`` as JSON on stdout (NaN/inf become null, numpy scalars plain)."""
+    click.echo(json.dumps(_jsonable(payload), indent=2))
+
+
+def warn(message: str) -> None:
+    """A warning for people, on stderr."""
+    click.echo(f"warning: {message}", err=True)
