@@ -1,0 +1,1 @@
+"""Matplotlib figures used by the CLI and notebooks (matplotlib is imported lazily)."""
