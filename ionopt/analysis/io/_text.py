@@ -43,6 +43,28 @@ def _guess_utf16(raw: bytes) -> str | None:
     return None
 
 
+def _mostly_printable(text: str) -> bool:
+    """True when at least 95 % of the first characters are printable or whitespace."""
+    sample = text[:2048]
+    good = sum(ch.isprintable() or ch in "\t\r\n" for ch in sample)
+    return good >= 0.95 * len(sample)
+
+
+def _plausible_gbk(text: str) -> bool:
+    """True when GBK-decoded ``text`` looks like real Chinese rather than latin-1 bytes.
+
+    Common Chinese characters (GB2312) have both bytes >= 0xA1. Latin-1 text such as
+    ``Cs/\xb5F`` also decodes as GBK, but its "characters" pair a high byte with an ASCII
+    trail byte; when most do, the text is latin-1.
+    """
+    multi = [ch.encode("gbk") for ch in text if ord(ch) > 127]
+    multi = [b for b in multi if len(b) == 2]
+    if not multi:
+        return True
+    ascii_trail = sum(b[1] < 0x80 for b in multi)
+    return ascii_trail * 2 < len(multi)
+
+
 def decode_bytes(raw: bytes, *, source: object = None) -> str:
     """Decode the bytes of a text file and normalise its newlines.
 
@@ -66,7 +88,8 @@ def decode_bytes(raw: bytes, *, source: object = None) -> str:
     Notes
     -----
     Order of attempts: BOM (UTF-8/16/32), BOM-less UTF-16 by NUL-byte pattern, strict
-    UTF-8, strict GBK, then latin-1 (which never fails).
+    UTF-8, strict GBK when it looks like Chinese text (most double-byte characters
+    with a high trail byte), then latin-1 (which never fails).
     """
     text: str | None = None
     for bom, encoding in _BOMS:
@@ -85,19 +108,22 @@ def decode_bytes(raw: bytes, *, source: object = None) -> str:
                 text = raw.decode(utf16)
             except UnicodeDecodeError:
                 text = None
+            if text is not None and not _mostly_printable(text):
+                text = None
     if text is None:
         if b"\x00" in raw[:4096]:
             raise FileFormatError(located(
                 "is a binary file, not a text export (NUL bytes found); expected an "
                 "instrument text export", file=source))
-        for encoding in ("utf-8", "gbk"):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
             try:
-                text = raw.decode(encoding)
-                break
+                text = raw.decode("gbk")
             except UnicodeDecodeError:
-                continue
-        else:
-            text = raw.decode("latin-1")
+                text = None
+            if text is None or not _plausible_gbk(text):
+                text = raw.decode("latin-1")
     if text.startswith("\ufeff"):
         text = text[1:]
     return text.replace("\r\n", "\n").replace("\r", "\n")
