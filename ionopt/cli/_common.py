@@ -29,7 +29,8 @@ class BadInput(click.ClickException):
 def run(command: click.Command, argv: list[str] | None = None) -> int:
     """Invoke ``command``; user errors -> one line on stderr and exit code 2."""
     try:
-        command.main(args=argv, prog_name="ionopt", standalone_mode=False)
+        # Without standalone mode, click returns the code of ctx.exit(n) instead of raising.
+        code = command.main(args=argv, prog_name="ionopt", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1
@@ -47,7 +48,7 @@ def run(command: click.Command, argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
-    return EXIT_OK
+    return code if isinstance(code, int) else EXIT_OK
 
 
 def _jsonable(value: Any) -> Any:

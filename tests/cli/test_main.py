@@ -56,3 +56,22 @@ def test_every_command_help_is_light():
                 "print('HEAVY', heavy, 'EXIT', code)")
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
         assert "HEAVY [] EXIT 0" in proc.stdout, (name, proc.stdout, proc.stderr)
+
+
+def test_ctx_exit_code_is_kept():
+    # A command that calls ctx.exit(2) must exit 2 through the console entry point.
+    import click
+
+    from ionopt.cli._common import run
+
+    @click.command()
+    @click.pass_context
+    def bad(ctx):
+        ctx.exit(2)
+
+    @click.command()
+    def good():
+        return "a value, not an exit code"
+
+    assert run(bad, []) == 2
+    assert run(good, []) == 0
