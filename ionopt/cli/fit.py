@@ -1,0 +1,72 @@
+"""``ionopt fit``: fit surrogates on a targets table, print the validation report."""
+
+from __future__ import annotations
+
+import click
+
+from ionopt.cli._common import BadInput, atomic_path, echo_json, warn
+
+
+@click.command("fit")
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--target", "targets", multiple=True, required=True, metavar="T",
+              help="Target column (repeat for several), e.g. conductivity_s_cm.")
+@click.option("--model", default="auto", show_default=True,
+              help="auto, gp, gp_mle, forest, extra_trees, linear or quadratic.")
+@click.option("--feature", "features", multiple=True, metavar="NAME",
+              help="Feature column (repeat); default: recipe-derived columns in the table.")
+@click.option("--transform", "transforms", multiple=True, metavar="T=NAME",
+              help="Per-target transform, e.g. conductivity_s_cm=log10 (identity, log10, "
+                   "logit).")
+@click.option("--groups", default=None, metavar="COLUMN",
+              help="Validate by group k-fold on this column (e.g. doi).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="Where to save the fitted surrogates (.skops).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def fit(data, targets, model, features, transforms, groups, seed, out, as_json):
+    """Fit surrogate models on DATA.csv and print their cross-validated report."""
+    import warnings
+    from pathlib import Path
+
+    import pandas as pd
+
+    from ionopt.errors import DataError
+    from ionopt.surrogates import fit_surrogates
+
+    path = Path(data)
+    if not path.exists():
+        raise BadInput(f"{data}: no such file")
+    try:
+        table = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise DataError(f"{data}: cannot be read as CSV ({str(err).splitlines()[0]})") from None
+    tr = {}
+    for item in transforms:
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value:
+            raise BadInput(f"--transform: expected TARGET=NAME, got {item!r}")
+        tr[name] = value
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sur = fit_surrogates(table, list(targets), features=list(features) or None,
+                             model=model, transforms=tr or None, seed=seed,
+                             groups=groups)
+        report = sur.report
+    seen = set()
+    for w in caught:
+        msg = str(w.message)
+        if msg not in seen:
+            seen.add(msg)
+            warn(msg)
+    with atomic_path(out) as tmp:
+        sur.save(tmp)
+    if as_json:
+        echo_json({"out": str(out), "fingerprint": sur.fingerprint,
+                   "features": sur.features.names,
+                   "models": {t: sur[t].model for t in sur.targets},
+                   "report": pd.DataFrame(report).to_dict(orient="records")})
+    else:
+        click.echo(repr(report))
+        click.echo(f"saved {len(sur.targets)} surrogate(s) to {out} "
+                   f"(fingerprint {sur.fingerprint[:12]})")
