@@ -253,9 +253,7 @@ def test_space_dicts_are_well_formed():
             else:
                 assert s[p["name"]].isin(p["values"]).all()
         assert not emulator.evaluate(s).isna().all().any()
-        space_cls = getattr(optimizer, "SearchSpace", None)
-        if space_cls is not None and hasattr(space_cls, "from_dict"):
-            space_cls.from_dict(emulator.space_dict())
+        optimizer.SearchSpace.from_dict(emulator.space_dict())
 
 
 def test_registry():
