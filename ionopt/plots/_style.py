@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-def new_figure(width_in: float = 6.4, height_in: float = 4.2):
+def new_figure(width_in: float = 6.4, height_in: float = 4.2, ncols: int = 1):
     """A new (figure, axes) pair that works without a display (Agg when headless)."""
     import matplotlib
 
@@ -11,7 +11,7 @@ def new_figure(width_in: float = 6.4, height_in: float = 4.2):
         matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(width_in, height_in), layout="constrained")
+    fig, ax = plt.subplots(1, ncols, figsize=(width_in, height_in), layout="constrained")
     return fig, ax
 
 
