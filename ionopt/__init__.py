@@ -17,6 +17,15 @@ from ionopt.errors import IonoptError
 _LAZY = {
     "Recipe": "ionopt.recipes",
     "load_seed_dataset": "ionopt.datasets",
+    "example_files": "ionopt.datasets",
+    "fit_surrogates": "ionopt.surrogates",
+    "load_surrogates": "ionopt.surrogates",
+    "FeatureSpec": "ionopt.surrogates",
+    "Surrogates": "ionopt.surrogates",
+    "SearchSpace": "ionopt.optimizer",
+    "propose": "ionopt.optimizer",
+    "score": "ionopt.optimizer",
+    "Campaign": "ionopt.campaign",
 }
 
 

@@ -75,3 +75,10 @@ def test_ctx_exit_code_is_kept():
 
     assert run(bad, []) == 2
     assert run(good, []) == 0
+
+
+def test_top_level_names_resolve():
+    import ionopt
+
+    for name in ionopt.__all__:
+        assert getattr(ionopt, name) is not None, name
