@@ -28,7 +28,7 @@ _LAZY = {
     "read_eis": "io", "read_lsv": "io", "read_chrono": "io", "read_tensile": "io",
     "read_tga": "io", "read_cycling": "io", "detect_format": "io",
     "analyze_eis": "eis", "fit_bulk_resistance": "eis", "conductivity_s_cm": "eis",
-    "EISResult": "eis",
+    "EISResult": "eis", "interfacial_resistance_ohm": "eis",
     "analyze_arrhenius": "arrhenius",
     "analyze_transference": "transference", "bruce_vincent": "transference",
     "analyze_lsv": "lsv",

@@ -46,7 +46,8 @@ Per kind, the columns it reads and the targets it gives:
 ``temperature_c`` may be given for any row; an ``eis`` row without it is taken to be at
 the reference temperature (said in ``qc``). Interfacial resistances from
 ``eis_before``/``eis_after`` spectra of the Li | electrolyte | Li cell are taken model-free
-as the real-axis width of the interfacial arc (see :func:`interfacial_resistance_ohm`).
+as the real-axis width of the interfacial arc
+(see :func:`ionopt.analysis.eis.interfacial_resistance_ohm`).
 """
 
 from __future__ import annotations
@@ -74,7 +75,6 @@ __all__ = [
     "BatchResult",
     "analyze_file",
     "analyze_manifest",
-    "interfacial_resistance_ohm",
     "read_manifest",
 ]
 
@@ -137,73 +137,6 @@ def _area(area_cm2: float | None, diameter_mm: float | None) -> float | None:
     return None if area_cm2 is None else float(area_cm2)
 
 
-def _spectrum_z(spectrum: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    f = spectrum["freq_hz"].to_numpy(dtype=float)
-    z = spectrum["z_real_ohm"].to_numpy(dtype=float) + 1j * spectrum["z_imag_ohm"].to_numpy(
-        dtype=float)
-    keep = np.isfinite(f) & np.isfinite(z)
-    order = np.argsort(f[keep])
-    return f[keep][order], z[keep][order]
-
-
-def interfacial_resistance_ohm(spectrum: pd.DataFrame) -> tuple[float, list[str]]:
-    """Interfacial resistance of a Li | electrolyte | Li cell from its impedance, ohm.
-
-    Model-free: the real-axis width of the low-frequency (interfacial) arc,
-    ``Z'(f_min) - R_hf``, where ``R_hf`` is the junction between the bulk and the
-    interfacial arc (the minimum of ``-Z''`` between them) when the bulk arc is visible,
-    else the high-frequency real-axis intercept
-    (:func:`ionopt.analysis.eis.min_neg_imag_intercept`, :func:`~ionopt.analysis.eis.hf_intercept`).
-
-    Parameters
-    ----------
-    spectrum : pandas.DataFrame
-        ``freq_hz`` (Hz), ``z_real_ohm``, ``z_imag_ohm`` (ohm, ``Z'' < 0`` capacitive),
-        as :func:`ionopt.analysis.io.read_eis` returns.
-
-    Returns
-    -------
-    (float, list of str)
-        The resistance in ohm and QC warnings (an arc not closed at the lowest frequency).
-
-    Raises
-    ------
-    AnalysisError
-        Fewer than 5 finite points, or a non-positive width.
-    """
-    from ionopt.analysis.eis import hf_intercept, min_neg_imag_intercept
-
-    f, z = _spectrum_z(spectrum)
-    if f.size < 5:
-        raise AnalysisError(f"spectrum has {f.size} finite point(s); at least 5 are needed "
-                            "for the interfacial resistance")
-    r_lf = float(z[0].real)
-    r_hf = _bulk_junction(f, z, r_lf, min_neg_imag_intercept(f, z))
-    if not math.isfinite(r_hf):
-        r_hf = hf_intercept(f, z)
-    width = r_lf - r_hf
-    if not width > 0:
-        raise AnalysisError(f"no interfacial arc: Z' at the lowest frequency ({r_lf:.4g} ohm) "
-                            f"is not above the high-frequency end ({r_hf:.4g} ohm)")
-    warnings = []
-    if -z[0].imag > 0.05 * width:
-        warnings.append(f"interfacial arc not closed at {f[0]:.3g} Hz (-Z'' = "
-                        f"{-z[0].imag:.3g} ohm): R_int underestimated")
-    return float(width), warnings
-
-
-def _bulk_junction(f: np.ndarray, z: np.ndarray, r_lf: float, r_junction: float) -> float:
-    """``r_junction`` when a real arc (apex >= 20 % of its width) lies below it, else NaN.
-
-    Guards against a "junction" found in the noise of the low-frequency tail.
-    """
-    if not math.isfinite(r_junction) or not r_lf > r_junction:
-        return math.nan
-    below = z.real >= r_junction  # the points on the low-frequency side of the junction
-    apex = float(np.max(-z.imag[below])) if below.any() else 0.0
-    return r_junction if apex >= 0.2 * (r_lf - r_junction) else math.nan
-
-
 def _run_eis(path: Path, *, thickness_um: float | None = None, area_cm2: float | None = None,
              diameter_mm: float | None = None, **options: Any) -> AnalysisResult:
     from ionopt.analysis.eis import analyze_eis
@@ -236,6 +169,7 @@ def _resistance(value: float | None, eis_file: str | Path | None, name: str,
     if eis_file is None:
         raise AnalysisError(f"{name}: required (a value in ohm or an EIS file of the "
                             "Li | electrolyte | Li cell)")
+    from ionopt.analysis.eis import interfacial_resistance_ohm
     from ionopt.analysis.io import read_eis
 
     try:

@@ -815,3 +815,55 @@ def analyze_eis(spectrum, thickness_um: float | None = None, area_cm2: float | N
     else:
         res.warnings.append(f"no conductivity: R_b = {res.r_bulk_ohm!r} ohm")
     return res
+
+
+def interfacial_resistance_ohm(spectrum) -> tuple[float, list[str]]:
+    """Interfacial resistance of a Li | electrolyte | Li cell from its impedance, ohm.
+
+    Model-free: the real-axis width of the low-frequency (interfacial) arc,
+    ``Z'(f_min) - R_hf``, where ``R_hf`` is the junction between the bulk and the
+    interfacial arc (the minimum of ``-Z''`` between them) when the bulk arc is visible,
+    else the high-frequency real-axis intercept
+    (:func:`min_neg_imag_intercept`, :func:`hf_intercept`).
+
+    Parameters
+    ----------
+    spectrum : DataFrame or arrays
+        As for :func:`fit_bulk_resistance` (``Z'' < 0`` capacitive).
+
+    Returns
+    -------
+    (float, list of str)
+        The resistance in ohm and QC warnings (an arc not closed at the lowest frequency).
+
+    Raises
+    ------
+    AnalysisError
+        Too few finite points, no capacitive point, or a non-positive width.
+    """
+    f, z = _clean(*_as_arrays(spectrum))
+    r_lf = float(z[0].real)
+    r_hf = _bulk_junction(f, z, r_lf, min_neg_imag_intercept(f, z))
+    if not math.isfinite(r_hf):
+        r_hf = hf_intercept(f, z)
+    width = r_lf - r_hf
+    if not width > 0:
+        raise AnalysisError(f"no interfacial arc: Z' at the lowest frequency ({r_lf:.4g} ohm) "
+                            f"is not above the high-frequency end ({r_hf:.4g} ohm)")
+    warnings = []
+    if -z[0].imag > 0.05 * width:
+        warnings.append(f"interfacial arc not closed at {f[0]:.3g} Hz (-Z'' = "
+                        f"{-z[0].imag:.3g} ohm): R_int underestimated")
+    return float(width), warnings
+
+
+def _bulk_junction(f: np.ndarray, z: np.ndarray, r_lf: float, r_junction: float) -> float:
+    """``r_junction`` when a real arc (apex >= 20 % of its width) lies below it, else NaN.
+
+    Guards against a "junction" found in the noise of the low-frequency tail.
+    """
+    if not math.isfinite(r_junction) or not r_lf > r_junction:
+        return math.nan
+    below = z.real >= r_junction  # the points on the low-frequency side of the junction
+    apex = float(np.max(-z.imag[below])) if below.any() else 0.0
+    return r_junction if apex >= 0.2 * (r_lf - r_junction) else math.nan

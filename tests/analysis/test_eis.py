@@ -388,3 +388,17 @@ def test_plot_nyquist_draws_data_fit_and_rb():
     assert labels3[0] == "data" and any(lab.startswith("R_b = ") for lab in labels3)
     np.testing.assert_allclose(ax3.get_lines()[0].get_xdata(), res.z_ohm.real)
     plt.close(ax3.figure)
+
+
+def test_interfacial_resistance_of_a_symmetric_cell():
+    # Li | electrolyte | Li: bulk arc (R_b = 20 ohm) then the interfacial arc (R_int = 250
+    # ohm); the model-free width of the low-frequency arc is R_int.
+    from ionopt.analysis.eis import interfacial_resistance_ohm
+
+    f = np.logspace(6, -2, 81)
+    jw = 2j * np.pi * f
+    z = 20 / (1 + 20 * 1e-9 * jw) + 250 / (1 + 250 * 2e-5 * jw)
+    r, warns = interfacial_resistance_ohm((f, z))
+    assert r == pytest.approx(250, rel=0.01) and warns == []
+    with pytest.raises(AnalysisError, match="no interfacial arc"):
+        interfacial_resistance_ohm((f, np.full(f.size, 20.0) - 1e-6j))

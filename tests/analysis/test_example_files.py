@@ -26,7 +26,7 @@ import pytest
 from scipy.optimize import brentq
 
 from ionopt.analysis.arrhenius import analyze_arrhenius
-from ionopt.analysis.batch import interfacial_resistance_ohm
+from ionopt.analysis.eis import interfacial_resistance_ohm
 from ionopt.analysis.eis import analyze_eis
 from ionopt.analysis.io import read_chrono, read_eis, read_lsv, read_tensile, read_tga
 from ionopt.analysis.lsv import analyze_lsv
