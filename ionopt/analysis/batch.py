@@ -78,6 +78,9 @@ __all__ = [
     "read_manifest",
 ]
 
+#: Joins QC messages in one cell of a table. Not "; ": analysis warnings contain it.
+QC_SEPARATOR = " | "
+
 #: Measurement kinds a manifest row may name.
 KINDS = ("eis", "lsv", "transference", "tensile", "tga", "cycling", "symmetric")
 #: Target columns of the targets table, in output order.
@@ -508,7 +511,7 @@ class BatchResult:
     targets : pandas.DataFrame
         One row per sample: ``sample_id``, each of :data:`TARGETS` with ``<t>_std``
         (replicate standard deviation, NaN below 2 replicates) and ``<t>_n``
-        (replicates), and ``qc``: ``"ok"`` or the semicolon-joined warnings and errors.
+        (replicates), and ``qc``: ``"ok"`` or the warnings and errors joined by ``" | "``.
     measurements : pandas.DataFrame
         One row per manifest row, in manifest order (``line``, ``sample_id``, ``kind``,
         ``file``, ``temperature_c``, the result's quantities, ``method``, ``warnings``,
@@ -738,7 +741,7 @@ def _sample_targets(sample: str, items: list[_Done], row_errors: list[str], ref:
     for target in TARGETS:
         mean, std, n = _stats(values[target])
         record.update({target: mean, f"{target}_std": std, f"{target}_n": n})
-    record["qc"] = "; ".join(qc) if qc else "ok"
+    record["qc"] = QC_SEPARATOR.join(qc) if qc else "ok"
     return record, fit
 
 
@@ -775,7 +778,7 @@ def _measurement(item: _Done) -> dict[str, Any]:
             quantities.pop(key, None)
         record.update({k: v for k, v in quantities.items() if k not in record})
         record["method"] = item.result.method
-        record["warnings"] = "; ".join(item.extra_warnings + item.result.warnings)
+        record["warnings"] = QC_SEPARATOR.join(item.extra_warnings + item.result.warnings)
     else:
         record["warnings"] = "; ".join(item.extra_warnings)
     record["error"] = item.error or ""

@@ -46,6 +46,7 @@ from ionopt.campaign._tables import (CONDITION_COLUMNS, ID_COLUMNS, KNOWN_TARGET
                                      PROPOSAL_OUTPUT_COLUMNS, clean, content_hash, file_digest,
                                      is_blank, number, ordered_union, read_table, where)
 from ionopt.campaign.raw import GEOMETRY_COLUMNS, get_kind
+from ionopt.analysis.batch import QC_SEPARATOR
 from ionopt.campaign.store import Store, now, resolve_db
 from ionopt.errors import DataError, IonoptError, StoreError
 
@@ -428,7 +429,7 @@ class Campaign:
                    "file_size_bytes": r["file_size_bytes"], "file_line": r["file_line"],
                    "content_sha256": r["content_sha256"], "temperature_c": r["temperature_c"],
                    "method": r["method"], "ionopt_version": r["ionopt_version"],
-                   "qc_flags": "; ".join(r["qc_flags"] or []), "created_at": r["created_at"]}
+                   "qc_flags": QC_SEPARATOR.join(r["qc_flags"] or []), "created_at": r["created_at"]}
             rec.update({f"geometry.{k}": v for k, v in (r["geometry"] or {}).items()})
             rec.update({f"conditions.{k}": v for k, v in (r["conditions"] or {}).items()})
             rec.update(by_meas.get(r["id"], {}))
@@ -962,7 +963,7 @@ class Campaign:
             if v is not None and isinstance(v, (int, float, np.floating)) and math.isfinite(v):
                 values[t] = float(v)
         if not values:
-            flags = "; ".join(getattr(result, "warnings", []) or [])
+            flags = QC_SEPARATOR.join(getattr(result, "warnings", []) or [])
             raise DataError(f"{at}: {kind.name} analysis of {file.name} gave no "
                             f"{' or '.join(kind.targets)}" + (f" ({flags})" if flags else ""))
         derived = result.to_dict() if hasattr(result, "to_dict") else {}
@@ -1183,7 +1184,7 @@ def _for_file(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object:
-            out[col] = out[col].map(lambda v: "; ".join(map(str, v))
+            out[col] = out[col].map(lambda v: QC_SEPARATOR.join(map(str, v))
                                     if isinstance(v, (list, tuple)) else v)
     return out
 
