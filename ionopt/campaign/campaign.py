@@ -1072,14 +1072,9 @@ class Campaign:
     def plot_progress(self, path: str | os.PathLike[str], status: CampaignStatus | None = None
                       ) -> Path:
         """Write a figure of the best value so far per objective vs films measured."""
-        import matplotlib
+        import matplotlib.pyplot as plt
 
         from ionopt._files import atomic_path
-        from ionopt.plots._style import _has_display
-
-        if not _has_display():
-            matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
 
         status = status or self.status()
         history = status.history
