@@ -45,13 +45,15 @@ def _check_coefficients(coefficients: object, where: str) -> dict[str, float]:
     return out
 
 
-def _check_rhs(rhs: object, where: str) -> float:
+def _finite(value: object, where: str) -> float:
+    """``value`` as a finite float; otherwise a :class:`~ionopt.errors.SpaceError` naming
+    ``where`` (also used by :mod:`ionopt.optimizer.space` for bounds and values)."""
     try:
-        number = float(rhs)  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise SpaceError(f"{where}: expected a number, got {rhs!r}") from None
+        raise SpaceError(f"{where}: expected a number, got {value!r}") from None
     if not math.isfinite(number):
-        raise SpaceError(f"{where}: expected a finite number, got {rhs!r}")
+        raise SpaceError(f"{where}: expected a finite number, got {value!r}")
     return number
 
 
@@ -74,7 +76,7 @@ class LinearEquality:
     def __post_init__(self) -> None:
         object.__setattr__(self, "coefficients",
                            _check_coefficients(self.coefficients, "coefficients"))
-        object.__setattr__(self, "rhs", _check_rhs(self.rhs, "rhs"))
+        object.__setattr__(self, "rhs", _finite(self.rhs, "rhs"))
 
     @property
     def names(self) -> list[str]:
@@ -128,7 +130,7 @@ class LinearInequality:
     def __post_init__(self) -> None:
         object.__setattr__(self, "coefficients",
                            _check_coefficients(self.coefficients, "coefficients"))
-        object.__setattr__(self, "rhs", _check_rhs(self.rhs, "rhs"))
+        object.__setattr__(self, "rhs", _finite(self.rhs, "rhs"))
         if self.sense not in ("<=", ">="):
             raise SpaceError(f"sense: expected '<=' or '>=', got {self.sense!r}")
 

@@ -38,7 +38,6 @@ YAML form (``SearchSpace.from_yaml``)::
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -49,7 +48,7 @@ import numpy as np
 
 from ionopt.errors import DataError, SpaceError
 from ionopt.optimizer.constraints import (DEFAULT_TOLERANCE, Constraint, LinearEquality,
-                                          LinearInequality)
+                                          LinearInequality, _finite)
 from ionopt.optimizer.objectives import Objectives, objectives_from
 
 
@@ -65,16 +64,6 @@ def _check_name(name: object, where: str = "name") -> str:
     if name == "failed":
         raise SpaceError(f"{where}: 'failed' is reserved for the failed-experiment column")
     return name
-
-
-def _finite(value: object, where: str) -> float:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise SpaceError(f"{where}: expected a number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise SpaceError(f"{where}: expected a finite number, got {value!r}")
-    return number
 
 
 # ------------------------------------------------------------------------------------------

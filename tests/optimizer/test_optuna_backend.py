@@ -11,40 +11,16 @@ import pytest
 from ionopt.errors import SpaceError
 from ionopt.optimizer.backends import get_backend
 from ionopt.optimizer.backends.base import same_recipe
-from ionopt.optimizer.backends.optuna_backend import (FreeSpace, Observations,
-                                                      OptunaGPBackend, OptunaTPEBackend,
-                                                      parts_to_sticks, sticks_to_parts)
-from ionopt.optimizer.constraints import LinearEquality, LinearInequality
+from ionopt.optimizer.backends._peer import (FreeSpace, Observations, parts_to_sticks,
+                                             sticks_to_parts)
+from ionopt.optimizer.backends.optuna_backend import OptunaGPBackend, OptunaTPEBackend
+from ionopt.optimizer.constraints import LinearEquality
 from ionopt.optimizer.objectives import Objective
-from ionopt.optimizer.space import (Categorical, Continuous, Discrete, Fixed, SearchSpace)
+from ionopt.optimizer.space import Continuous, Fixed, SearchSpace
+from optimizer_helpers import tight_inequality_space, toy_data, toy_space
 
 optuna = pytest.importorskip("optuna")
 from optuna.trial import TrialState  # noqa: E402
-
-
-def toy_space(objectives=None) -> SearchSpace:
-    """A film: filler label, a 3-part mixture with bounds and an inequality, an oven."""
-    if objectives is None:
-        objectives = [Objective("cond_s_cm", transform="log10"),
-                      Objective("strength_mpa", threshold=2.0, weight=0)]
-    return SearchSpace(
-        [Categorical("filler", ["a_BN", "h_BN"]),
-         Continuous("w_filler", (0.0, 0.6)), Continuous("w_litfsi", (0.1, 1.0)),
-         Continuous("w_pvdf", (0.0, 1.0)), Discrete("drying_temp_c", [40, 55, 70]),
-         Fixed("stirring_time_h", 24)],
-        [LinearEquality({"w_filler": 1, "w_litfsi": 1, "w_pvdf": 1}, 1.0),
-         LinearInequality({"w_filler": 1, "w_litfsi": 1}, 0.3, sense=">=")],
-        objectives)
-
-
-def toy_data(space: SearchSpace, n: int = 10, seed: int = 1) -> pd.DataFrame:
-    data = space.sample(n, seed=seed)
-    rng = np.random.default_rng(seed)
-    data["cond_s_cm"] = 10 ** (-4 + data["w_filler"] - data["w_pvdf"]
-                               + rng.normal(0, 0.05, n))
-    data["strength_mpa"] = 5 * data["w_pvdf"]
-    data["failed"] = False
-    return data
 
 
 # ---- bounded stick-breaking ---------------------------------------------------------------
@@ -201,11 +177,7 @@ def test_tpe_ask_is_feasible_distinct_and_deterministic():
 
 
 def test_tight_inequality_is_honoured():
-    space = SearchSpace(
-        [Continuous("w_a", (0, 1)), Continuous("w_b", (0, 1)), Continuous("w_c", (0, 1))],
-        [LinearEquality({"w_a": 1, "w_b": 1, "w_c": 1}, 1.0),
-         LinearInequality({"w_a": 1}, 0.15)],
-        [Objective("y")])
+    space = tight_inequality_space()
     data = space.sample(8, seed=0)
     data["y"] = data["w_b"] - data["w_c"]
     out = OptunaTPEBackend().ask(space, data, 3, seed=0)

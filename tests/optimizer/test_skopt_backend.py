@@ -9,37 +9,12 @@ import pytest
 from ionopt.errors import SpaceError
 from ionopt.optimizer.backends import get_backend
 from ionopt.optimizer.backends.base import same_recipe
-from ionopt.optimizer.backends.optuna_backend import FreeSpace
+from ionopt.optimizer.backends._peer import FreeSpace
 from ionopt.optimizer.backends.skopt_backend import SkoptBackend, dimensions
-from ionopt.optimizer.constraints import LinearEquality, LinearInequality
 from ionopt.optimizer.objectives import Objective
-from ionopt.optimizer.space import (Categorical, Continuous, Discrete, Fixed, SearchSpace)
+from optimizer_helpers import tight_inequality_space, toy_data, toy_space
 
 skopt = pytest.importorskip("skopt")
-
-
-def toy_space(objectives=None) -> SearchSpace:
-    if objectives is None:
-        objectives = [Objective("cond_s_cm", transform="log10"),
-                      Objective("strength_mpa", threshold=2.0, weight=0)]
-    return SearchSpace(
-        [Categorical("filler", ["a_BN", "h_BN"]),
-         Continuous("w_filler", (0.0, 0.6)), Continuous("w_litfsi", (0.1, 1.0)),
-         Continuous("w_pvdf", (0.0, 1.0)), Discrete("drying_temp_c", [40, 55, 70]),
-         Fixed("stirring_time_h", 24)],
-        [LinearEquality({"w_filler": 1, "w_litfsi": 1, "w_pvdf": 1}, 1.0),
-         LinearInequality({"w_filler": 1, "w_litfsi": 1}, 0.3, sense=">=")],
-        objectives)
-
-
-def toy_data(space: SearchSpace, n: int = 8, seed: int = 1) -> pd.DataFrame:
-    data = space.sample(n, seed=seed)
-    rng = np.random.default_rng(seed)
-    data["cond_s_cm"] = 10 ** (-4 + data["w_filler"] - data["w_pvdf"]
-                               + rng.normal(0, 0.05, n))
-    data["strength_mpa"] = 5 * data["w_pvdf"]
-    data["failed"] = False
-    return data
 
 
 def test_dimensions_follow_the_free_space():
@@ -114,11 +89,7 @@ def test_ask_is_feasible_distinct_and_deterministic():
 
 
 def test_tight_inequality_is_honoured():
-    space = SearchSpace(
-        [Continuous("w_a", (0, 1)), Continuous("w_b", (0, 1)), Continuous("w_c", (0, 1))],
-        [LinearEquality({"w_a": 1, "w_b": 1, "w_c": 1}, 1.0),
-         LinearInequality({"w_a": 1}, 0.15)],
-        [Objective("y")])
+    space = tight_inequality_space()
     data = space.sample(6, seed=0)
     data["y"] = data["w_b"] - data["w_c"]
     out = SkoptBackend(n_points=300).ask(space, data, 2, seed=0)

@@ -28,8 +28,8 @@ objectives are optimized -- skopt has no multi-objective mode.
 
 Search space and constraints
 ----------------------------
-The variables are those of :class:`~ionopt.optimizer.backends.optuna_backend.FreeSpace`
-(shared with the Optuna backends): ``Continuous`` -> ``Real(low, high)``; ``Discrete`` ->
+The variables are those of :class:`~ionopt.optimizer.backends._peer.FreeSpace` (shared
+with the Optuna backends): ``Continuous`` -> ``Real(low, high)``; ``Discrete`` ->
 ``Integer(0, m - 1)``, the index of the value (order kept, uneven spacing not seen);
 ``Categorical`` -> ``Categorical(labels)``; fixed and one-value parameters are left out
 and filled in afterwards.
@@ -67,10 +67,9 @@ import warnings
 import numpy as np
 
 from ionopt.errors import SpaceError
-from ionopt.optimizer.backends.base import DEFAULT_TOLERANCE, Backend, known_rows
-from ionopt.optimizer.backends.optuna_backend import (DEFAULT_REPAIR_RADIUS, FreeSpace,
-                                                      Observations, limit_threads,
-                                                      pending_table, screen)
+from ionopt.optimizer.backends._peer import (DEFAULT_REPAIR_RADIUS, FreeSpace, Observations,
+                                             PeerBackend, pending_table, screen)
+from ionopt.optimizer.backends.base import DEFAULT_TOLERANCE, known_rows
 
 
 def dimensions(free: FreeSpace) -> list:
@@ -104,7 +103,7 @@ def _as_dict(free: FreeSpace, point) -> dict:
     return out
 
 
-class SkoptBackend(Backend):
+class SkoptBackend(PeerBackend):
     """``skopt``: scikit-optimize's GP optimizer behind ionopt's backend interface.
 
     Parameters
@@ -208,41 +207,10 @@ class SkoptBackend(Backend):
                 opt.tell(points, values)
         return opt, free, liar
 
-    # ---- the contract ---------------------------------------------------------------------
-    def ask(self, space, data, n: int, *, pending=None, seed: int | None = None):
-        """The next ``n`` recipes (DataFrame, ``space.names`` columns).
-
-        Parameters
-        ----------
-        space : SearchSpace
-            With objectives.
-        data : DataFrame or None
-            The data.csv frame (parameters, targets, optional ``failed``).
-        n : int
-            Number of recipes.
-        pending : DataFrame, optional
-            Recipes being made or measured (parameter columns).
-        seed : int, optional
-            ``random_state`` of the optimizer: same seed and inputs -> same recipes.
-        """
+    # ---- the PeerBackend hook (PeerBackend.ask calls it) ----------------------------------
+    def _propose(self, space, data, n, pending, seed, empty):
         import pandas as pd
 
-        n = int(n)
-        if n < 0:
-            raise SpaceError(f"n: expected a number of recipes >= 0, got {n}")
-        empty = pd.DataFrame({name: [] for name in space.names})
-        if n == 0:
-            return empty
-        with limit_threads(self.blas_threads):
-            return self._ask(space, data, n, pending, seed, empty)
-
-    def _ask(self, space, data, n, pending, seed, empty):
-        import pandas as pd
-
-        obs = Observations.from_data(space, data)
-        if (obs.n_complete == 0 or obs.n_complete < self.initial_size(space)
-                or not FreeSpace(space).dims):
-            return self.finalize(space, empty, data, pending, n, seed=seed)
         opt, free, liar = self.build_optimizer(space, data, pending, seed=seed)
         known = known_rows(space, data, pending)
         accepted = empty
@@ -265,7 +233,7 @@ class SkoptBackend(Backend):
                 # Every candidate of the round, kept or not, becomes a constant-liar
                 # point, so the next round looks elsewhere.
                 opt.tell([list(p) for p in points], [liar] * len(points))
-        return self.finalize(space, accepted.iloc[:n], data, pending, n, seed=seed)
+        return accepted
 
 
 class _quiet(warnings.catch_warnings):
