@@ -7,7 +7,8 @@ uncertainty.
 >>> sur.predict(candidates)                                      # doctest: +SKIP
 
 See :func:`fit_surrogates` for the inputs, :class:`Surrogates` and :class:`TargetModel`
-for predictions, :mod:`ionopt.surrogates.models` for the models and their priors.
+for predictions, :mod:`ionopt.surrogates.models` for the models and their priors,
+:mod:`ionopt.surrogates.priors` for the measurement-noise priors of known targets.
 """
 
 from ionopt.surrogates.features import FeatureSpec, default_feature_columns
@@ -16,12 +17,13 @@ from ionopt.surrogates.models import (
     AUTO_CANDIDATES, MODELS, BayesLinear, CalibratedForest, MaternGP,
 )
 from ionopt.surrogates.persistence import load_surrogates, read_manifest
+from ionopt.surrogates.priors import NOISE_LEVELS, NoiseLevel
 from ionopt.surrogates.transforms import Identity, Log10, Logit, Transform, get_transform
 from ionopt.surrogates.validation import ValidationReport
 
 __all__ = [
     "AUTO_CANDIDATES", "BayesLinear", "CalibratedForest", "FeatureSpec", "Identity", "Log10",
-    "Logit", "MODELS", "MaternGP", "Surrogates", "TargetModel", "Transform",
+    "Logit", "MODELS", "MaternGP", "NOISE_LEVELS", "NoiseLevel", "Surrogates", "TargetModel", "Transform",
     "ValidationReport", "default_feature_columns", "fit_surrogates", "get_transform",
     "load_surrogates", "read_manifest",
 ]

@@ -122,6 +122,20 @@ class FeatureSpec:
         return out
 
     @property
+    def encoded_groups(self) -> list[str]:
+        """The recipe parameter behind each encoded column: the one-hot columns of a
+        categorical share its name (a GP gives them one length scale); descriptor columns
+        keep their own names (each descriptor is a physical axis)."""
+        out = list(self.continuous)
+        for name, cats in self.categorical.items():
+            if name in self.descriptors:
+                k = len(next(iter(self.descriptors[name].values())))
+                out += [f"{name}:d{i}" for i in range(k)]
+            else:
+                out += [name] * len(cats)
+        return out
+
+    @property
     def n_encoded(self) -> int:
         """Number of encoded columns."""
         return len(self.encoded_names)

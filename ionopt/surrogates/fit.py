@@ -19,6 +19,7 @@ from ionopt._version import __version__
 from ionopt.errors import ModelError
 from ionopt.surrogates.features import FeatureSpec, default_feature_columns, prepare_table
 from ionopt.surrogates.models import AUTO_CANDIDATES, MODELS, MaternGP, make_model
+from ionopt.surrogates.priors import NOISE_LEVELS, noise_prior_sd
 from ionopt.surrogates.transforms import Transform, get_transform
 from ionopt.surrogates.validation import (
     REPORT_COLUMNS, ValidationReport, cross_validate, metrics, replicate_sd,
@@ -277,11 +278,25 @@ def _validate_one(target, tm: TargetModel, *, seed, groups=None, cv=None,
     return row, pred
 
 
-def _make(name, seed, transform):
+def _make(name, seed, transform, gp_params=None):
     est = make_model(name, seed)
-    if isinstance(est, MaternGP) and est.fallback_scale is None:
-        est.set_params(fallback_scale=transform.fallback_scale)
+    if isinstance(est, MaternGP):
+        if est.fallback_scale is None:
+            est.set_params(fallback_scale=transform.fallback_scale)
+        if gp_params:
+            est.set_params(**gp_params)
     return est
+
+
+def _gp_params(target, transform, y_units, fs, noise_prior, prior_mean):
+    """Target-specific GP settings: noise prior (domain default or override), one length
+    scale per recipe parameter, prior mean."""
+    level = noise_prior[target] if target in noise_prior else NOISE_LEVELS.get(target)
+    out = {"noise_prior": noise_prior_sd(level, transform, y_units),
+           "length_scale_groups": fs.encoded_groups}
+    if target in prior_mean:
+        out["mean"] = prior_mean[target]
+    return out
 
 
 def _fresh(est):
@@ -312,7 +327,9 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
                    transforms: Mapping[str, str | Transform] | None = None,
                    seed: int | None = 0, groups: str | Sequence | None = None,
                    cv: str | int | None = None,
-                   warm_start: Surrogates | None = None) -> Surrogates:
+                   warm_start: Surrogates | None = None,
+                   noise_prior: Mapping[str, Any] | None = None,
+                   prior_mean: Mapping[str, str | float] | None = None) -> Surrogates:
     """Fit one surrogate per target on a table of recipes and measured targets.
 
     Parameters
@@ -346,6 +363,18 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
     warm_start : Surrogates, optional
         Earlier surrogates whose GP hyper-parameters start the optimiser (faster refits
         in a proposal loop).
+    noise_prior : mapping, optional
+        GP noise prior per target: an sd in the modelled space (e.g. ``0.03`` decades for
+        a log10 conductivity), a :class:`~ionopt.surrogates.priors.NoiseLevel`, or
+        ``None`` for the generic prior relative to the target's variance. Targets not
+        listed use :data:`~ionopt.surrogates.priors.NOISE_LEVELS` (known targets: the
+        replicate scatter of the measurement, e.g. 10 % for conductivity) or the generic
+        prior. Named GP models only (``"gp"``, and the GP candidate of ``"auto"``).
+    prior_mean : mapping, optional
+        GP constant prior mean per target: ``"data"`` (default: the training mean),
+        ``"min"``, ``"max"`` or a number in the modelled space. For an optimised target
+        the worst observed value (``"min"`` when maximised) keeps far-away predictions
+        pessimistic.
 
     Returns
     -------
@@ -376,6 +405,12 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
     if unknown:
         raise ModelError(f"transforms: {', '.join(unknown)} not among the targets")
     tr = {t: get_transform(transforms.get(t), t) for t in targets}
+    noise_prior = dict(noise_prior or {})
+    prior_mean = dict(prior_mean or {})
+    for label, opt in (("noise_prior", noise_prior), ("prior_mean", prior_mean)):
+        unknown = [k for k in opt if k not in targets]
+        if unknown:
+            raise ModelError(f"{label}: {', '.join(map(str, unknown))} not among the targets")
 
     group_labels = None
     if groups is not None:
@@ -435,6 +470,7 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
         g = None if group_labels is None else group_labels[rows_t]
         cv_groups[t] = g
         X_df = X_all.iloc[sel]
+        gp_params = _gp_params(t, tr[t], y_units, fs, noise_prior, prior_mean)
         choice = per_target[t]
         if isinstance(choice, str):
             if choice != "auto" and choice not in MODELS:
@@ -443,7 +479,7 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
             if choice == "auto":
                 auto_used = True
                 choice, target_rows, preds = _auto_select(t, X, z, tr[t], X_df, y_units,
-                                                          fs, seed, g, cv)
+                                                          fs, seed, g, cv, gp_params)
                 rows += target_rows
                 cv_preds.update(preds)
             elif len(z) < MODELS[choice][1]:
@@ -451,7 +487,7 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
                               f"{MODELS[choice][1]}); using the GP, which falls back to "
                               "its prior on tiny data", UserWarning, stacklevel=2)
                 choice = "gp"
-            est = _make(choice, seed, tr[t])
+            est = _make(choice, seed, tr[t], gp_params)
             name = choice
         else:
             if not all(hasattr(choice, a) for a in ("fit", "predict_latent")):
@@ -480,6 +516,11 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
                                                            else "array"),
         "ionopt_version": __version__,
     }
+    if noise_prior:
+        config["noise_prior"] = {k: (v if v is None or isinstance(v, (int, float)) else str(v))
+                                 for k, v in noise_prior.items()}
+    if prior_mean:
+        config["prior_mean"] = dict(prior_mean)
     if isinstance(config["model"], Mapping):
         config["model"] = dict(config["model"])
     report = _report_frame(rows) if (auto_used and all(
@@ -494,14 +535,15 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
 AUTO_MIN_ROWS = 5
 
 
-def _auto_select(t, X, z, transform, X_df, y_units, fs, seed, groups, cv):
+def _auto_select(t, X, z, transform, X_df, y_units, fs, seed, groups, cv, gp_params=None):
     n = len(z)
     candidates = [m for m in AUTO_CANDIDATES if n >= max(MODELS[m][1], AUTO_MIN_ROWS)]
     if n < AUTO_MIN_ROWS or len(candidates) < 2:
         candidates = ["gp"]
     rows, preds = [], {}
     for name in candidates:
-        pred, scheme = cross_validate(lambda name=name: _make(name, seed, transform), X, z,
+        pred, scheme = cross_validate(lambda name=name: _make(name, seed, transform,
+                                                              gp_params), X, z,
                                       groups=groups, cv=cv, seed=seed)
         row = {"target": t, "model": name, "n": n, "cv": scheme,
                "transform": transform.name, **metrics(pred, transform),

@@ -18,8 +18,10 @@ Models
     hyper-parameters by maximum a posteriori with weak log-normal priors (or by maximum
     likelihood with ``priors=False``) inside hard bounds. The priors keep it sane on 5–10
     points: length scales cannot collapse below 0.05 of the input range and are pulled
-    towards ~0.5·sqrt(d), the noise is pulled towards 2 % of the target variance and
-    never falls below 0.01 %.
+    towards ~0.5·sqrt(g) (g = number of length scales: one per recipe parameter when
+    one-hot columns share one), the noise is pulled towards the measurement's known
+    replicate scatter (``noise_prior``, modelled units) or, for unknown targets, towards
+    2 % of the target variance, and never falls below 0.01 % of it.
 :class:`CalibratedForest`
     Random forest or extra-trees with an uncertainty from the spread of its trees,
     calibrated on out-of-bag residuals: ``var = a · var_trees + b``.
@@ -42,6 +44,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from ionopt.errors import ModelError
 
 _SQRT5 = math.sqrt(5.0)
+_SQRT3 = math.sqrt(3.0)
 #: Rows per block when predicting: bounds memory to ~ chunk x n_train x 8 bytes.
 CHUNK_ROWS = 32768
 
@@ -121,13 +124,21 @@ class _UncertainRegressor(RegressorMixin, BaseEstimator):
 
 
 class MaternGP(_UncertainRegressor):
-    """Exact GP regression: ARD Matern 5/2 + white noise, MAP hyper-parameters.
+    """Exact GP regression: ARD Matern (5/2 by default) + white noise, MAP
+    hyper-parameters.
 
     Inputs are expected in the unit cube (see :class:`~ionopt.surrogates.FeatureSpec`);
     targets are standardised inside. Hyper-parameters (signal variance ``s2``, one length
-    scale per input, noise variance ``sn2``; the variances in units of the standardised
-    target) are fitted by L-BFGS-B in log space with analytic gradients, from the prior
-    centre plus ``n_restarts`` starts drawn from the prior.
+    scale per input or per group of inputs, noise variance ``sn2``; the variances in units
+    of the standardised target) are fitted by L-BFGS-B in log space with analytic
+    gradients, from the prior centre plus ``n_restarts`` starts drawn from the prior.
+
+    On 5–10 points the noise prior decides what a GP does with a peak: centred on 2 % of
+    the target variance (the generic default) it lets a one-point peak be explained as
+    noise; centred on the replicate scatter of the measurement (``noise_prior``, in the
+    modelled units; :func:`~ionopt.surrogates.fit_surrogates` sets it per known target,
+    see :mod:`ionopt.surrogates.priors`) it keeps the peak as signal unless the data
+    insist otherwise (replicates that disagree still pull the noise up).
 
     Parameters
     ----------
@@ -138,8 +149,10 @@ class MaternGP(_UncertainRegressor):
     noise_variance_bounds : (float, float)
         Hard bounds on ``sn2`` (standardised target); the lower bound is the noise floor.
     priors : bool
-        ``True``: MAP with log-normal priors — log l ~ N(log(0.5 sqrt(d)), 1),
-        log s2 ~ N(0, 1), log sn2 ~ N(log 0.02, 1.5). ``False``: maximum likelihood.
+        ``True``: MAP with log-normal priors — log l ~ N(log(0.5 sqrt(g)), 1) with ``g``
+        the number of length scales (groups), log s2 ~ N(0, 1), and log sn2 ~
+        N(log 0.02, 1.5) or, with ``noise_prior``, N(log((noise_prior / sd_y)^2),
+        ``noise_prior_width``). ``False``: maximum likelihood.
     n_restarts : int
         Extra optimiser starts drawn from the prior (or uniformly in log bounds).
     fallback_scale : float or None
@@ -153,12 +166,35 @@ class MaternGP(_UncertainRegressor):
         Warm start (log hyper-parameters, as ``theta_`` of an earlier fit), tried first.
     random_state : int or None
         Seed for restarts and subsampling.
+    noise_prior : float or None
+        Expected observation-noise sd in the modelled space (e.g. 0.04 decades for a
+        log10 conductivity): centre of the noise prior. ``None``: 2 % of the target
+        variance (relative, for targets nothing is known about).
+    noise_prior_width : float
+        Sd of that prior on log sn2 (1.0: the noise sd within a factor ~2.7 at 95 %).
+    length_scale_groups : sequence or None
+        One label per encoded column; columns with the same label share one length
+        scale (e.g. the one-hot columns of a categorical). ``None``: one per column.
+    nu : {2.5, 1.5, 0.5}
+        Matern smoothness. 0.5 (exponential kernel) interpolates almost piecewise
+        linearly and does not overshoot between points; 2.5 gives smooth peaks the
+        optimiser can refine between measured recipes.
+    mean : {"data", "min", "max"} or float
+        Constant prior mean: the mean of the training targets (default), their minimum
+        or maximum (the worst observed value of a maximised / minimised objective, which
+        De Ath et al. 2020, arXiv:2004.08349, found a robust choice for Bayesian
+        optimisation), or a number in the modelled space. Far from the data predictions
+        revert to it.
 
     Attributes
     ----------
     theta_ : ndarray
-        Fitted log hyper-parameters ``[log s2, log l_1..l_d, log sn2]``.
+        Fitted log hyper-parameters ``[log s2, log l_1..l_g, log sn2]`` (one length scale
+        per group; per column without ``length_scale_groups``).
     length_scales_ : ndarray
+        One length scale per encoded column (shared within a group).
+    groups_ : ndarray
+        Length-scale index of each encoded column.
     noise_std_ : float
         Observation noise sd in the modelled (unstandardised) space.
     fallback_ : bool
@@ -168,11 +204,17 @@ class MaternGP(_UncertainRegressor):
     def __init__(self, length_scale_bounds=(0.05, 20.0), signal_variance_bounds=(0.05, 20.0),
                  noise_variance_bounds=(1e-4, 1.0), priors=True, n_restarts=2,
                  fallback_scale=None, max_train_rows=4000, max_fit_rows=1000,
-                 init_theta=None, random_state=None):
+                 init_theta=None, random_state=None, noise_prior=None,
+                 noise_prior_width=1.0, length_scale_groups=None, nu=2.5, mean="data"):
         self.length_scale_bounds = length_scale_bounds
         self.signal_variance_bounds = signal_variance_bounds
         self.noise_variance_bounds = noise_variance_bounds
         self.priors = priors
+        self.noise_prior = noise_prior
+        self.noise_prior_width = noise_prior_width
+        self.length_scale_groups = length_scale_groups
+        self.nu = nu
+        self.mean = mean
         self.n_restarts = n_restarts
         self.fallback_scale = fallback_scale
         self.max_train_rows = max_train_rows
@@ -181,39 +223,105 @@ class MaternGP(_UncertainRegressor):
         self.random_state = random_state
 
     # ---- priors and bounds -------------------------------------------------------------
-    def _prior(self, d):
-        mu = np.concatenate([[0.0], np.full(d, math.log(0.5 * math.sqrt(d))),
-                             [math.log(0.02)]])
-        sig = np.concatenate([[1.0], np.full(d, 1.0), [1.5]])
+    def _groups(self, d):
+        """Length-scale index of every encoded column and the number of length scales."""
+        if self.length_scale_groups is None:
+            return np.arange(d), d
+        labels = list(self.length_scale_groups)
+        if len(labels) != d:
+            raise ModelError(f"length_scale_groups: expected one label per encoded column "
+                             f"({d}), got {len(labels)}")
+        _, idx = np.unique(np.array([str(v) for v in labels]), return_inverse=True)
+        # number the groups in order of first appearance (stable, readable theta_)
+        order = {}
+        for i in idx:
+            order.setdefault(int(i), len(order))
+        idx = np.array([order[int(i)] for i in idx], dtype=int)
+        return idx, len(order)
+
+    def _prior_mean(self, y):
+        """The constant prior mean (modelled space) for training targets ``y``."""
+        m = self.mean
+        if isinstance(m, str):
+            if m == "data":
+                return float(np.mean(y))
+            if m == "min":
+                return float(np.min(y))
+            if m == "max":
+                return float(np.max(y))
+        elif isinstance(m, (int, float)) and not isinstance(m, bool) and math.isfinite(m):
+            return float(m)
+        raise ModelError(f"mean: expected 'data', 'min', 'max' or a number, got {m!r}")
+
+    def _noise_centre(self, y_scale=None):
+        """Prior centre and width of log sn2 (standardised target)."""
+        if self.noise_prior is None:
+            return math.log(0.02), 1.5
+        sd = float(self.noise_prior)
+        if not (math.isfinite(sd) and sd > 0):
+            raise ModelError(f"noise_prior: expected a positive sd in the modelled space, "
+                             f"got {self.noise_prior!r}")
+        scale = self.y_scale_ if y_scale is None else y_scale
+        return 2.0 * math.log(sd / scale), float(self.noise_prior_width)
+
+    def _prior(self, d, y_scale=1.0):
+        """Prior centres and sds of the log hyper-parameters for ``d`` encoded columns
+        (``y_scale``: target sd, converts a noise prior in modelled units)."""
+        _, g = self._groups(d)
+        noise_mu, noise_sig = self._noise_centre(y_scale)
+        mu = np.concatenate([[0.0], np.full(g, math.log(0.5 * math.sqrt(g))), [noise_mu]])
+        sig = np.concatenate([[1.0], np.full(g, 1.0), [noise_sig]])
         return mu, sig
 
     def _bounds(self, d):
+        _, g = self._groups(d)
         lo = np.concatenate([[self.signal_variance_bounds[0]],
-                             np.full(d, self.length_scale_bounds[0]),
+                             np.full(g, self.length_scale_bounds[0]),
                              [self.noise_variance_bounds[0]]])
         hi = np.concatenate([[self.signal_variance_bounds[1]],
-                             np.full(d, self.length_scale_bounds[1]),
+                             np.full(g, self.length_scale_bounds[1]),
                              [self.noise_variance_bounds[1]]])
         return np.log(lo), np.log(hi)
 
     # ---- kernel ------------------------------------------------------------------------
-    @staticmethod
-    def _matern(R2, s2):
+    def _matern(self, R2, s2, grad=False):
+        """Kernel values from squared scaled distances; with ``grad`` also
+        ``G = -2 dK/dR2`` (so that dK/dlog l_k = G * d_k^2 / l_k^2)."""
+        nu = getattr(self, "nu", 2.5)
         r = np.sqrt(R2)
-        return s2 * (1.0 + _SQRT5 * r + (5.0 / 3.0) * R2) * np.exp(-_SQRT5 * r)
+        if nu == 2.5:
+            e = np.exp(-_SQRT5 * r)
+            K = s2 * (1.0 + _SQRT5 * r + (5.0 / 3.0) * R2) * e
+            G = s2 * (5.0 / 3.0) * (1.0 + _SQRT5 * r) * e if grad else None
+        elif nu == 1.5:
+            e = np.exp(-_SQRT3 * r)
+            K = s2 * (1.0 + _SQRT3 * r) * e
+            G = 3.0 * s2 * e if grad else None
+        elif nu == 0.5:
+            K = s2 * np.exp(-r)
+            if grad:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    # d_k^2 / (l_k^2 r) <= r -> 0 for (near-)duplicates, where rounding
+                    # of the expanded distances would otherwise be amplified by 1/r
+                    G = np.where(r > 1e-6, K / np.maximum(r, 1e-6), 0.0)
+            else:
+                G = None
+        else:
+            raise ModelError(f"nu: expected 0.5, 1.5 or 2.5, got {nu!r}")
+        return (K, G) if grad else K
 
-    def _neg_log_post(self, u, X, y, prior):
+    def _neg_log_post(self, u, X, y, prior, groups=None):
         """Negative log posterior (or likelihood) of log hyper-parameters ``u`` and its
-        gradient; O(n^2 d) memory-free in d (no n x n x d tensor)."""
+        gradient; O(n^2 d) memory-free in d (no n x n x d tensor). ``groups``: length-scale
+        index of each column (``None``: one length scale per column)."""
         n = y.shape[0]
         s2, sn2 = math.exp(u[0]), math.exp(u[-1])
-        inv_l2 = np.exp(-2.0 * u[1:-1])
+        inv_l2 = np.exp(-2.0 * (u[1:-1] if groups is None else u[1:-1][groups]))
         Xs = X * np.sqrt(inv_l2)
         sq = np.einsum("ij,ij->i", Xs, Xs)
         R2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * (Xs @ Xs.T), 0.0)
-        r = np.sqrt(R2)
-        e = np.exp(-_SQRT5 * r)
-        Km = s2 * (1.0 + _SQRT5 * r + (5.0 / 3.0) * R2) * e
+        np.fill_diagonal(R2, 0.0)  # exact zeros, not rounding residue (matters for nu=0.5)
+        Km, G = self._matern(R2, s2, grad=True)
         K = Km.copy()
         K[np.diag_indices(n)] += sn2 + 1e-8
         try:
@@ -224,13 +332,14 @@ class MaternGP(_UncertainRegressor):
         value = 0.5 * y @ alpha + np.log(np.diag(cf[0])).sum() + 0.5 * n * math.log(2 * math.pi)
         Kinv = linalg.cho_solve(cf, np.eye(n), check_finite=False)
         W = np.outer(alpha, alpha) - Kinv
-        G = s2 * (5.0 / 3.0) * (1.0 + _SQRT5 * r) * e
         M = W * G  # symmetric
         # sum_ij M_ij (x_ik - x_jk)^2 = 2 sum_i x_ik^2 (M 1)_i - 2 x_k^T M x_k
         quad = 2.0 * (X ** 2).T @ M.sum(axis=1) - 2.0 * np.einsum("ik,ik->k", X, M @ X)
         grad = np.empty_like(u)
         grad[0] = -0.5 * np.sum(W * Km)
-        grad[1:-1] = -0.5 * quad * inv_l2
+        col = -0.5 * quad * inv_l2
+        grad[1:-1] = col if groups is None else np.bincount(groups, weights=col,
+                                                            minlength=len(u) - 2)
         grad[-1] = -0.5 * np.trace(W) * sn2
         if prior is not None:
             mu, sig = prior
@@ -259,8 +368,9 @@ class MaternGP(_UncertainRegressor):
         self.n_features_in_ = d
         self.y_mean_ = float(np.mean(y))
         sd = float(np.std(y, ddof=1)) if n >= 2 else 0.0
+        self.y_mean_ = self._prior_mean(y)
         fallback = _fallback_scale(y, self.fallback_scale)
-        mu, sig = self._prior(d)
+        self.groups_, _ = self._groups(d)
         lo, hi = self._bounds(d)
         with _few_blas_threads(n):
             self.fallback_ = n < 3 or sd <= 1e-12 * max(1.0, abs(self.y_mean_))
@@ -270,9 +380,11 @@ class MaternGP(_UncertainRegressor):
                               f"spread of {max(sd, fallback):.3g} assumed, so predictions are "
                               "the prior, conditioned on these points", UserWarning, stacklevel=2)
                 self.y_scale_ = max(sd, fallback)
+                mu, sig = self._prior(d, self.y_scale_)
                 self.theta_ = np.clip(mu, lo, hi)
             else:
                 self.y_scale_ = sd
+                mu, sig = self._prior(d, self.y_scale_)
                 ys = (y - self.y_mean_) / self.y_scale_
                 self.theta_ = self._optimise(X, ys, mu, sig, lo, hi, rng)
             self.X_train_ = X
@@ -292,6 +404,13 @@ class MaternGP(_UncertainRegressor):
             if init.shape == mu.shape:
                 starts.append(np.clip(init, lo, hi))
         starts.append(np.clip(mu, lo, hi))
+        if self.noise_prior is not None:
+            # also start from the generic noise level (2 % of the variance): with a small
+            # noise prior the centre alone can settle in a worse local optimum of the
+            # length scales on large, heterogeneous data (the best posterior still wins)
+            alt = mu.copy()
+            alt[-1] = math.log(0.02)
+            starts.append(np.clip(alt, lo, hi))
         for _ in range(int(self.n_restarts)):
             if self.priors:
                 starts.append(np.clip(rng.normal(mu, sig), lo, hi))
@@ -301,7 +420,8 @@ class MaternGP(_UncertainRegressor):
         bounds = list(zip(lo, hi))
         for u0 in starts:
             try:
-                res = optimize.minimize(self._neg_log_post, u0, args=(X, ys, prior),
+                res = optimize.minimize(self._neg_log_post, u0,
+                                        args=(X, ys, prior, self._group_arg()),
                                         jac=True, method="L-BFGS-B", bounds=bounds,
                                         options={"maxiter": 200})
             except (ValueError, FloatingPointError):  # pragma: no cover - defensive
@@ -312,13 +432,14 @@ class MaternGP(_UncertainRegressor):
 
     def _condition(self):
         s2 = math.exp(self.theta_[0])
-        self.length_scales_ = np.exp(self.theta_[1:-1])
+        self.length_scales_ = np.exp(self.theta_[1:-1][self._column_groups()])
         sn2 = math.exp(self.theta_[-1])
         self.signal_std_ = math.sqrt(s2) * self.y_scale_
         self.noise_std_ = math.sqrt(sn2) * self.y_scale_
         Xs = self.X_train_ / self.length_scales_
         sq = np.sum(Xs ** 2, axis=1)
         R2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * Xs @ Xs.T, 0.0)
+        np.fill_diagonal(R2, 0.0)
         K = self._matern(R2, s2)
         K[np.diag_indices_from(K)] += sn2 + 1e-8
         L = linalg.cholesky(K, lower=True, check_finite=False)
@@ -356,7 +477,16 @@ class MaternGP(_UncertainRegressor):
         """Log marginal likelihood of the standardised training targets at ``theta_``."""
         self._check_fitted()
         ys = (self.y_train_ - self.y_mean_) / self.y_scale_
-        return -self._neg_log_post(self.theta_, self.X_train_, ys, None)[0]
+        return -self._neg_log_post(self.theta_, self.X_train_, ys, None, self._group_arg())[0]
+
+    def _column_groups(self):
+        g = getattr(self, "groups_", None)  # absent in models saved before groups existed
+        return np.arange(len(self.theta_) - 2) if g is None else g
+
+    def _group_arg(self):
+        g = self._column_groups()
+        return None if len(g) == 0 or (len(g) == g[-1] + 1 and np.array_equal(
+            g, np.arange(len(g)))) else g
 
 
 # ======================================================================================
