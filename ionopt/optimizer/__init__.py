@@ -58,6 +58,10 @@ _LAZY = {
     "FeasibilityModel": "ionopt.optimizer.feasibility",
     "propose": "ionopt.optimizer.proposals",
     "score": "ionopt.optimizer.scoring",
+    "Strategy": "ionopt.optimizer.simulate",
+    "simulate": "ionopt.optimizer.simulate",
+    "SimulationResult": "ionopt.optimizer.simulate",
+    "run_suite": "ionopt.optimizer.simulate_suite",
 }
 
 

@@ -10,11 +10,12 @@ import pytest
 
 from ionopt.datasets.emulators import BraninMixture, PoolEmulator, VirtualLab
 from ionopt.errors import SpaceError
-from ionopt.optimizer.simulate import (Strategy, best_so_far, campaign_space,
+from ionopt.optimizer.simulate import (Run, SimulationResult, Strategy, Target, best_so_far,
+                                       campaign_space,
                                        censored_quantiles, experiments_to_target,
                                        hypervolume_2d, hypervolume_trace, run_campaign,
                                        simulate, target_for)
-from ionopt.optimizer.simulate_report import compare, render_speed
+from ionopt.optimizer.simulate_report import compare, headline, paired, render_speed
 
 
 class TinyPool(PoolEmulator):
@@ -193,3 +194,20 @@ def test_render_speed_section_structure():
     assert "| gp | 3.000 | 2.900 – 3.100 | 3.00 |" in text
     assert "Scoring throughput: 1,000 candidates" in text and "| 2.00 |" in text
     assert "Not run" in "\n".join(render_speed(None))
+
+
+def _fake(name: str, traces: list[list[float]]) -> SimulationResult:
+    runs = [Run(i, pd.DataFrame({"best_so_far": t}), np.zeros(1)) for i, t in enumerate(traces)]
+    return SimulationResult("fake", Strategy(name), len(traces[0]),
+                            Target(3.0, "value", "reach 3", 4.0), "maximize", runs)
+
+
+def test_headline_and_paired_comparison_on_hand_made_traces():
+    native = _fake("native", [[1, 3, 3, 4], [1, 2, 3, 3], [1, 1, 1, 1]])  # 2, 3, never
+    peer = _fake("optuna-gp", [[1, 1, 3, 4], [3, 3, 3, 3], [1, 1, 1, 1]])  # 3, 1, never
+    rnd = _fake("random", [[1, 1, 1, 1], [1, 1, 1, 3], [1, 1, 1, 1]])  # never, 4, never
+    assert list(native.experiments_to_target()[:2]) == [2, 3]
+    assert paired(native, peer) == (1, 1, 1)
+    h = headline({"native": native, "optuna-gp": peer, "random": rnd}, 4)
+    assert h["best_peer"] == "optuna-gp" and h["vs_best"][0] == "1.00"  # medians 3 and 3
+    assert h["vs_random"][0] == "< 0.75"  # random's median is censored (> 4)

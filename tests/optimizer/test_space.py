@@ -169,3 +169,10 @@ def test_equality_with_fixed_parameter_and_general_coefficients():
     df = space.sample(200, seed=1)
     assert np.abs(2 * df["a"] + df["b"] + 0.5 - 2).max() < 1e-9
     assert space.is_feasible(df).all()
+
+
+def test_public_names_of_the_optimizer_resolve():
+    import ionopt.optimizer as optimizer
+
+    for name in optimizer.__all__:
+        assert getattr(optimizer, name) is not None, name
