@@ -140,17 +140,17 @@ def _area(area_cm2: float | None, diameter_mm: float | None) -> float | None:
     return None if area_cm2 is None else float(area_cm2)
 
 
-def _run_eis(path: Path, *, thickness_um: float | None = None, area_cm2: float | None = None,
+def _run_eis(path: Path, *, fmt: str = "auto", thickness_um: float | None = None, area_cm2: float | None = None,
              diameter_mm: float | None = None, **options: Any) -> AnalysisResult:
     from ionopt.analysis.eis import analyze_eis
     from ionopt.analysis.io import read_eis
 
     options = {k: v for k, v in options.items() if v is not None}
-    return analyze_eis(read_eis(path), thickness_um, area_cm2=area_cm2,
+    return analyze_eis(read_eis(path, fmt), thickness_um, area_cm2=area_cm2,
                        diameter_mm=diameter_mm, **options)
 
 
-def _run_lsv(path: Path, *, area_cm2: float | None = None, diameter_mm: float | None = None,
+def _run_lsv(path: Path, *, fmt: str = "auto", area_cm2: float | None = None, diameter_mm: float | None = None,
              **options: Any) -> AnalysisResult:
     from ionopt.analysis.io import read_lsv
     from ionopt.analysis.lsv import analyze_lsv
@@ -160,7 +160,7 @@ def _run_lsv(path: Path, *, area_cm2: float | None = None, diameter_mm: float | 
         raise AnalysisError("area_cm2 or diameter_mm: required for LSV (the onset is a "
                             "current density)")
     options = {k: v for k, v in options.items() if v is not None}
-    return analyze_lsv(read_lsv(path), area, source=str(path), **options)
+    return analyze_lsv(read_lsv(path, fmt), area, source=str(path), **options)
 
 
 def _resistance(value: float | None, eis_file: str | Path | None, name: str,
@@ -191,7 +191,7 @@ def _resistance(value: float | None, eis_file: str | Path | None, name: str,
     return r
 
 
-def _run_transference(path: Path, *, delta_v: float | None = None,
+def _run_transference(path: Path, *, fmt: str = "auto", delta_v: float | None = None,
                       r0_ohm: float | None = None, rss_ohm: float | None = None,
                       eis_before: str | Path | None = None,
                       eis_after: str | Path | None = None, **options: Any) -> AnalysisResult:
@@ -201,7 +201,7 @@ def _run_transference(path: Path, *, delta_v: float | None = None,
     extra: list[str] = []
     r0 = _resistance(r0_ohm, eis_before, "r0_ohm", extra)
     rss = _resistance(rss_ohm, eis_after, "rss_ohm", extra)
-    data = read_chrono(path)
+    data = read_chrono(path, fmt)
     if delta_v is None:
         delta_v = data.attrs.get("potential_applied_v")
         if delta_v is None:
@@ -214,22 +214,22 @@ def _run_transference(path: Path, *, delta_v: float | None = None,
     return res
 
 
-def _run_tensile(path: Path, **geometry: Any) -> AnalysisResult:
+def _run_tensile(path: Path, *, fmt: str = "auto", **geometry: Any) -> AnalysisResult:
     from ionopt.analysis.io import read_tensile
     from ionopt.analysis.tensile import analyze_tensile
 
-    return analyze_tensile(read_tensile(path), source=str(path), **geometry)
+    return analyze_tensile(read_tensile(path, fmt), source=str(path), **geometry)
 
 
-def _run_tga(path: Path, **options: Any) -> AnalysisResult:
+def _run_tga(path: Path, *, fmt: str = "auto", **options: Any) -> AnalysisResult:
     from ionopt.analysis.io import read_tga
     from ionopt.analysis.tga import analyze_tga
 
     options = {k: v for k, v in options.items() if v is not None}
-    return analyze_tga(read_tga(path), source=str(path), **options)
+    return analyze_tga(read_tga(path, fmt), source=str(path), **options)
 
 
-def _run_cycling(path: Path, **options: Any) -> AnalysisResult:
+def _run_cycling(path: Path, *, fmt: str = "auto", **options: Any) -> AnalysisResult:
     from ionopt.analysis.cycling import analyze_cycling
     from ionopt.analysis.io import read_cycling
 
@@ -237,18 +237,20 @@ def _run_cycling(path: Path, **options: Any) -> AnalysisResult:
         if options.get(name) is not None:
             options[name] = int(options[name])
     options = {k: v for k, v in options.items() if v is not None}
-    return analyze_cycling(read_cycling(path), source=str(path), **options)
+    return analyze_cycling(read_cycling(path, fmt), source=str(path), **options)
 
 
-def _run_symmetric(path: Path, **options: Any) -> AnalysisResult:
+def _run_symmetric(path: Path, *, fmt: str = "auto", **options: Any) -> AnalysisResult:
     """Li | Li cycling: a cycler export, or any table with time, potential and current."""
     from ionopt.analysis.io import read_chrono, read_cycling
     from ionopt.analysis.symmetric import analyze_symmetric
     from ionopt.errors import FileFormatError
 
     try:
-        data = read_cycling(path)
+        data = read_cycling(path, fmt)
     except FileFormatError:
+        if fmt != "auto":  # the user named a cycler format: its error is the answer
+            raise
         data = read_chrono(path)
         if "potential_v" not in data.columns:
             raise AnalysisError("no potential column: a symmetric-cell record needs time, "
@@ -264,7 +266,8 @@ _RUNNERS: dict[str, Callable[..., AnalysisResult]] = {
 }
 
 
-def analyze_file(path: str | os.PathLike[str], kind: str, **params: Any) -> AnalysisResult:
+def analyze_file(path: str | os.PathLike[str], kind: str, *, format: str = "auto",
+                 **params: Any) -> AnalysisResult:
     """Read one raw file with the reader for ``kind`` and analyze it.
 
     Parameters
@@ -273,6 +276,9 @@ def analyze_file(path: str | os.PathLike[str], kind: str, **params: Any) -> Anal
         The raw instrument file.
     kind : str
         One of :data:`KINDS`.
+    format : str
+        Reader format (``"auto"``: detected from the content; see
+        :func:`ionopt.analysis.io.detect_format`).
     **params
         Geometry and options by their manifest names (``thickness_um``, ``area_cm2``,
         ``diameter_mm``, ``threshold_ma_cm2``, ``delta_v``, ``r0_ohm``, ``rss_ohm``,
@@ -301,7 +307,7 @@ def analyze_file(path: str | os.PathLike[str], kind: str, **params: Any) -> Anal
     try:
         with _warnings.catch_warnings(record=True) as caught:
             _warnings.simplefilter("always")
-            result = _RUNNERS[kind](p, **params)
+            result = _RUNNERS[kind](p, fmt=format or "auto", **params)
     except IonoptError as err:
         raise type(err)(_name_file(str(err), p, str(p))) from None
     reader = [str(c.message) for c in caught if issubclass(c.category, UserWarning)]

@@ -6,39 +6,38 @@ Manifest columns (CSV, one row per raw file; paths relative to the manifest's fo
 ``kind``                           ``eis``, ``tensile``, ``tga`` or ``lsv``
 ``file``                           the raw instrument file
 ``thickness_um``                   film thickness, µm (eis: required; tensile: with force data)
-``area_cm2`` or ``diameter_mm``    electrode area or diameter (eis: one required; lsv: area)
+``area_cm2`` or ``diameter_mm``    electrode area or diameter (eis and lsv: one required)
 ``width_mm``, ``gauge_length_mm``  tensile specimen geometry (force-displacement files)
 ``temperature_c``                  measurement temperature, °C (blank: the campaign's
                                    reference temperature)
 ``format``                         reader format (default ``auto``)
 anything else (``replicate``, ``note``, ``operator``...) is kept with the measurement.
 
-Each kind calls ionopt's own reader (:mod:`ionopt.analysis.io`) and analysis
-(:mod:`ionopt.analysis.eis` ...); the store keeps the full result (``to_dict()``), its
+Each kind runs :func:`ionopt.analysis.batch.analyze_file` (ionopt's readers and analyses,
+as ``ionopt analyze batch`` does); the store keeps the full result (``to_dict()``), its
 method and warnings (QC flags), and the target columns listed below.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ionopt.errors import DataError
 
 
 @dataclass(frozen=True)
 class RawKind:
-    """How one kind of raw file becomes target values.
+    """Which manifest columns a kind of raw file needs and which targets it stores.
+
+    Reading and analysing go through :func:`ionopt.analysis.batch.analyze_file`, the same
+    path as ``ionopt analyze batch``, so a file gives the same numbers either way.
 
     Attributes
     ----------
     name : str
-        Value of the manifest's ``kind`` column.
-    reader, analysis : str
-        ``"module:function"`` of the reader (path -> DataFrame) and the analysis
-        (DataFrame, **geometry -> AnalysisResult).
+        Value of the manifest's ``kind`` column (a kind of
+        :data:`ionopt.analysis.batch.KINDS`).
     geometry : tuple of str
         Manifest columns passed to the analysis as keyword arguments when not blank.
     required : tuple of tuple of str
@@ -48,39 +47,16 @@ class RawKind:
     """
 
     name: str
-    reader: str
-    analysis: str
     geometry: tuple[str, ...]
     required: tuple[tuple[str, ...], ...]
     targets: tuple[str, ...]
 
-    def _load(self, ref: str) -> Callable[..., Any]:
-        module, _, attribute = ref.partition(":")
-        try:
-            return getattr(importlib.import_module(module), attribute)
-        except (ImportError, AttributeError):
-            raise DataError(f"kind {self.name!r}: this ionopt has no {ref.replace(':', '.')} "
-                            "yet; add these results with 'ionopt campaign add' "
-                            "instead") from None
-
-    def available(self) -> bool:
-        """True when both the reader and the analysis are importable."""
-        try:
-            self._load(self.reader)
-            self._load(self.analysis)
-        except DataError:
-            return False
-        return True
-
     def run(self, path: str, geometry: dict[str, float], fmt: str | None) -> Any:
         """Read ``path`` and analyse it; returns the AnalysisResult."""
-        reader = self._load(self.reader)
-        analysis = self._load(self.analysis)
-        data = reader(path) if not fmt else reader(path, fmt)
+        from ionopt.analysis.batch import analyze_file
+
         kwargs = {k: v for k, v in geometry.items() if k in self.geometry and v is not None}
-        if "source" in inspect.signature(analysis).parameters:
-            kwargs["source"] = str(path)
-        return analysis(data, **kwargs)
+        return analyze_file(path, self.name, format=fmt or "auto", **kwargs)
 
 
 KINDS: dict[str, RawKind] = {}
@@ -93,20 +69,17 @@ def register_kind(kind: RawKind) -> RawKind:
 
 
 register_kind(RawKind(
-    "eis", "ionopt.analysis.io:read_eis", "ionopt.analysis.eis:analyze_eis",
-    geometry=("thickness_um", "area_cm2", "diameter_mm"),
+    "eis", geometry=("thickness_um", "area_cm2", "diameter_mm"),
     required=(("thickness_um",), ("area_cm2", "diameter_mm")),
     targets=("conductivity_s_cm",)))
 register_kind(RawKind(
-    "tensile", "ionopt.analysis.io:read_tensile", "ionopt.analysis.tensile:analyze_tensile",
-    geometry=("width_mm", "thickness_um", "gauge_length_mm"), required=(),
+    "tensile", geometry=("width_mm", "thickness_um", "gauge_length_mm"), required=(),
     targets=("tensile_strength_mpa", "youngs_modulus_mpa", "elongation_at_break_pct")))
 register_kind(RawKind(
-    "tga", "ionopt.analysis.io:read_tga", "ionopt.analysis.tga:analyze_tga",
-    geometry=(), required=(), targets=("decomposition_temp_c",)))
+    "tga", geometry=(), required=(), targets=("decomposition_temp_c",)))
 register_kind(RawKind(
-    "lsv", "ionopt.analysis.io:read_lsv", "ionopt.analysis.lsv:analyze_lsv",
-    geometry=("area_cm2",), required=(("area_cm2",),), targets=("stability_window_v",)))
+    "lsv", geometry=("area_cm2", "diameter_mm"), required=(("area_cm2", "diameter_mm"),),
+    targets=("stability_window_v",)))
 
 #: Manifest columns with a meaning to add-raw (others are kept as conditions).
 GEOMETRY_COLUMNS = ("thickness_um", "area_cm2", "diameter_mm", "width_mm", "gauge_length_mm")
