@@ -38,6 +38,7 @@ _LAZY = {
     "analyze_symmetric": "symmetric",
     "adsorption_energy": "dft",
     "AnalysisResult": "_result",
+    "fit_circuit": "circuit_fit", "CircuitFitResult": "circuit_fit",
     "analyze_manifest": "batch", "analyze_file": "batch", "BatchResult": "batch",
 }
 
