@@ -184,7 +184,6 @@ def propose(space, data, n: int = 4, *, pending=None, candidates=None,
         ``<target>_pred``, ``<target>_std``, ``prob_feasible``, ``acquisition``,
         ``reason``, ``backend`` (and ``pool_row`` in pool mode).
     """
-    import pandas as pd
 
     from ionopt.optimizer.backends import Backend, get_backend
     from ionopt.optimizer.native import NativeBackend, single_thread

@@ -6,9 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ionopt.optimizer import Objective, SearchSpace, propose, score
+from ionopt.optimizer import Objective, propose
 from ionopt.optimizer.native import NativeBackend
-from ionopt.optimizer.space import Continuous
 from optimizer_helpers import line_space, mixture_space, mixture_truth
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from ionopt.errors import DataError, SpaceError
-from ionopt.optimizer import (Categorical, Continuous, Discrete, Fixed, LinearEquality,
+from ionopt.optimizer import (Categorical, Continuous, Fixed, LinearEquality,
                               LinearInequality, SearchSpace, example_space,
                               example_space_path)
 from optimizer_helpers import mixture_space

@@ -1,6 +1,5 @@
 """fit_surrogates and the Surrogates / TargetModel contract."""
 
-import math
 import warnings
 
 import numpy as np
@@ -9,7 +8,7 @@ import pytest
 
 from _synth import make_table, truth_log10
 from ionopt.errors import ModelError
-from ionopt.surrogates import FeatureSpec, Surrogates, TargetModel, fit_surrogates
+from ionopt.surrogates import Surrogates, TargetModel, fit_surrogates
 
 
 def test_contract_predict_columns_units_and_index(table, spec):

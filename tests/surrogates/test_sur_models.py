@@ -1,7 +1,6 @@
 """Models against known ground truth."""
 
 import math
-import warnings
 
 import numpy as np
 import pytest

@@ -81,6 +81,5 @@ def test_not_an_ionopt_file(tmp_path):
     bad.write_text("hello")
     with pytest.raises(ModelError, match="not an ionopt surrogates file"):
         load_surrogates(bad)
-    truncated = tmp_path / "t.skops"
     with pytest.raises(FileNotFoundError):
         load_surrogates(tmp_path / "missing.skops")

@@ -18,7 +18,8 @@ _UNITS: dict[str, dict[str, float]] = {
     "frequency": {"Hz": 1.0, "hz": 1.0, "HZ": 1.0, "kHz": 1e3, "khz": 1e3, "mHz": 1e-3,
                   "MHz": 1e6},
     "resistance": {"ohm": 1.0, "Ohm": 1.0, "ohms": 1.0, "Ohms": 1.0, "OHM": 1.0, "Ω": 1.0,
-                   "Ω": 1.0, "kohm": 1e3, "kOhm": 1e3, "kΩ": 1e3, "mohm": 1e-3,
+                   "\u2126": 1.0,  # OHM SIGN, which some exports write instead of omega
+                   "kohm": 1e3, "kOhm": 1e3, "kΩ": 1e3, "mohm": 1e-3,
                    "mOhm": 1e-3, "mΩ": 1e-3, "MOhm": 1e6, "MΩ": 1e6},
     "angle": {"deg": 1.0, "°": 1.0, "degree": 1.0, "degrees": 1.0,
               "rad": 57.29577951308232},

@@ -129,6 +129,19 @@ def decode_bytes(raw: bytes, *, source: object = None) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of ``path``; a missing, unreadable or directory path -> FileFormatError."""
+    p = Path(path)
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise FileFormatError(located("file not found", file=p)) from None
+    except IsADirectoryError:
+        raise FileFormatError(located("is a directory, expected a file", file=p)) from None
+    except OSError as exc:
+        raise FileFormatError(located(f"cannot be read ({exc.strerror})", file=p)) from None
+
+
 def decode_file(path: str | Path) -> str:
     """Read a text file written by any instrument and return it as ``str``.
 
@@ -148,12 +161,5 @@ def decode_file(path: str | Path) -> str:
         When the file does not exist, is a directory, cannot be read, or is binary.
     """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise FileFormatError(located("file not found", file=p)) from None
-    except IsADirectoryError:
-        raise FileFormatError(located("is a directory, expected a file", file=p)) from None
-    except OSError as exc:
-        raise FileFormatError(located(f"cannot be read ({exc.strerror})", file=p)) from None
+    raw = read_bytes(p)
     return decode_bytes(raw, source=p)

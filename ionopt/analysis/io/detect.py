@@ -7,7 +7,7 @@ from pathlib import Path
 from ionopt.errors import FileFormatError, located
 
 from . import biologic, chi, gamry, parstat, zview
-from ._text import decode_bytes
+from ._text import decode_bytes, read_bytes
 
 __all__ = ["FORMATS", "detect_format", "detect_text"]
 
@@ -69,14 +69,7 @@ def detect_format(path: str | Path) -> str:
         When the file is missing, empty, or binary in an unsupported format.
     """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise FileFormatError(located("file not found", file=p)) from None
-    except IsADirectoryError:
-        raise FileFormatError(located("is a directory, expected a file", file=p)) from None
-    except OSError as exc:
-        raise FileFormatError(located(f"cannot be read ({exc.strerror})", file=p)) from None
+    raw = read_bytes(p)
     return _detect_raw(raw, p)[0]
 
 

@@ -25,6 +25,7 @@ from . import biologic, chi, gamry, generic, mpr, parstat, zview
 from ._columns import SPECS, parse_header, unit_factor
 from ._parsed import KINDS, Parsed
 from ._table import Extracted, extract, split_fields, user_stacklevel
+from ._text import read_bytes
 from .detect import FORMATS, _detect_raw
 
 __all__ = ["read_eis", "read_lsv", "read_chrono", "read_tensile", "read_tga"]
@@ -50,14 +51,7 @@ def _load(path: str | Path, fmt: str, sheet: str | int | None, kind: str) -> Par
         raise FileFormatError(located(
             f"unknown format {fmt!r}; expected 'auto' or one of {', '.join(FORMATS)}",
             file=p))
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise FileFormatError(located("file not found", file=p)) from None
-    except IsADirectoryError:
-        raise FileFormatError(located("is a directory, expected a file", file=p)) from None
-    except OSError as exc:
-        raise FileFormatError(located(f"cannot be read ({exc.strerror})", file=p)) from None
+    raw = read_bytes(p)
     detected, text = _detect_raw(raw, p)
     fmt = detected if fmt == "auto" else fmt
     if fmt == "excel":

@@ -46,3 +46,11 @@ def test_bad_utf16_after_bom(tmp_path):
     path.write_bytes(b"\xff\xfe" + b"a\x00\x00\xd8")  # lone surrogate
     with pytest.raises(FileFormatError, match=r"bad\.txt: starts with a utf-16-le"):
         decode_file(path)
+
+
+def test_both_ohm_characters_are_ohm():
+    # U+03A9 (Greek capital omega) and U+2126 (OHM SIGN) both appear in instrument exports.
+    from ionopt.analysis.io._columns import unit_factor
+
+    assert unit_factor("\u03a9", "resistance") == 1.0
+    assert unit_factor("\u2126", "resistance") == 1.0
