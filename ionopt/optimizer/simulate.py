@@ -728,23 +728,6 @@ def _initial_design(emulator, space, n: int, seed: int, pool):
     return space.sample(n, seed=_derived_seed(seed, _DESIGN_STREAM), method="sobol")
 
 
-def _nearest_unused(space, pool, used: np.ndarray, rows):
-    """Map free ``rows`` to the nearest unused pool rows (encoded L1 distance, greedy)."""
-    from ionopt.optimizer.backends.base import encode_for_distance
-
-    enc_pool = encode_for_distance(space, pool)
-    enc_rows = encode_for_distance(space, rows)
-    taken = used.copy()
-    picks = []
-    for row in enc_rows:
-        d = np.abs(enc_pool - row).sum(axis=1)
-        d[taken] = np.inf
-        j = int(np.argmin(d))
-        taken[j] = True
-        picks.append(j)
-    return pool.iloc[picks]
-
-
 def run_campaign(emulator, strategy: Strategy, *, budget: int, seed: int,
                  noise: bool = False, objectives: str = "primary"):
     """One simulated campaign (see the module docstring); returns a :class:`Run`.
@@ -877,7 +860,9 @@ def _propose(strategy, engine, space, data, n, step_seed, pool, used, sobol_rows
     if strategy.backend == "sobol":
         rows = sobol_rows.iloc[sobol_next: sobol_next + n]
         if pool is not None:
-            return _nearest_unused(space, pool, used, rows)
+            from ionopt.optimizer.backends.base import nearest_unused_rows
+
+            return nearest_unused_rows(space, pool, rows, used)
         return rows
     if pool is not None:
         avail = pool.loc[~used]

@@ -82,17 +82,7 @@ class Backend:
             raise SpaceError(f"candidates: only {len(usable)} pool row(s) are inside the space "
                              f"and not yet measured or pending; {n} requested")
         free = self.ask(space, data, n, pending=pending, seed=seed)
-        enc_pool = encode_for_distance(space, usable)
-        enc_free = encode_for_distance(space, free)
-        taken = np.zeros(len(usable), dtype=bool)
-        chosen = []
-        for row in enc_free:
-            d = np.abs(enc_pool - row).sum(axis=1)
-            d[taken] = np.inf
-            j = int(np.argmin(d))
-            taken[j] = True
-            chosen.append(j)
-        return usable.iloc[chosen]
+        return nearest_unused_rows(space, usable, free)
 
     # ---- helpers for subclasses ----------------------------------------------------------
     def usable_data(self, space, data):
@@ -163,6 +153,25 @@ def known_rows(space, data, pending):
     if not parts:
         return pd.DataFrame({name: [] for name in space.names})
     return pd.concat(parts, ignore_index=True)
+
+
+def nearest_unused_rows(space, pool, rows, used=None):
+    """Map each of ``rows`` to the nearest pool row not used yet, greedily in order.
+
+    Distance is L1 in :func:`encode_for_distance` coordinates; a pool row is used at most
+    once. ``used`` (bool array over ``pool``) marks rows that are already taken. Returns
+    the chosen rows of ``pool`` (its index kept).
+    """
+    enc_pool = encode_for_distance(space, pool)
+    taken = np.zeros(len(pool), dtype=bool) if used is None else np.array(used, dtype=bool)
+    chosen = []
+    for row in encode_for_distance(space, rows):
+        d = np.abs(enc_pool - row).sum(axis=1)
+        d[taken] = np.inf
+        j = int(np.argmin(d))
+        taken[j] = True
+        chosen.append(j)
+    return pool.iloc[chosen]
 
 
 def encode_for_distance(space, table) -> np.ndarray:
