@@ -127,6 +127,25 @@ _DIRECT = {
 }
 _ZERO_C_K = 273.15
 
+
+def kind_targets(kind: str) -> tuple[str, ...]:
+    """Targets-table columns one file of ``kind`` gives (``eis``: conductivity)."""
+    if kind == "eis":
+        return ("conductivity_s_cm",)
+    return tuple(t for t, (k, _) in _DIRECT.items() if k == kind)
+
+
+def target_values(kind: str, result: AnalysisResult) -> dict[str, float]:
+    """The finite target values of one file's analysis result, by targets-table column."""
+    sources = {"conductivity_s_cm": "conductivity_s_cm"} if kind == "eis" else {
+        t: attribute for t, (k, attribute) in _DIRECT.items() if k == kind}
+    values = {}
+    for target, attribute in sources.items():
+        value = getattr(result, attribute, None)
+        if isinstance(value, (int, float, np.floating)) and math.isfinite(value):
+            values[target] = float(value)
+    return values
+
 Progress = Callable[[int, int, str], None]
 
 

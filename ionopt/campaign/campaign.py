@@ -957,11 +957,7 @@ class Campaign:
         sha_after, size_after = file_digest(file)
         if (sha_after, size_after) != (sha, size):
             raise DataError(f"{at}: file: {file} changed while it was analysed; add it again")
-        values = {}
-        for t in kind.targets:
-            v = getattr(result, t, None)
-            if v is not None and isinstance(v, (int, float, np.floating)) and math.isfinite(v):
-                values[t] = float(v)
+        values = kind.values(result)
         if not values:
             flags = QC_SEPARATOR.join(getattr(result, "warnings", []) or [])
             raise DataError(f"{at}: {kind.name} analysis of {file.name} gave no "

@@ -3,11 +3,13 @@
 Manifest columns (CSV, one row per raw file; paths relative to the manifest's folder)
 -------------------------------------------------------------------------------------
 ``sample_id`` or ``proposal_id``   the film (must already be in the campaign)
-``kind``                           ``eis``, ``tensile``, ``tga`` or ``lsv``
+``kind``                           ``eis``, ``tensile``, ``tga``, ``lsv`` or ``cycling``
 ``file``                           the raw instrument file
 ``thickness_um``                   film thickness, µm (eis: required; tensile: with force data)
 ``area_cm2`` or ``diameter_mm``    electrode area or diameter (eis and lsv: one required)
 ``width_mm``, ``gauge_length_mm``  tensile specimen geometry (force-displacement files)
+``active_mass_mg``                 cathode active mass (cycling: required), mg
+``reference_cycle``, ``retention_cycle``  cycling: cycles compared for the retention
 ``temperature_c``                  measurement temperature, °C (blank: the campaign's
                                    reference temperature)
 ``format``                         reader format (default ``auto``)
@@ -42,14 +44,24 @@ class RawKind:
         Manifest columns passed to the analysis as keyword arguments when not blank.
     required : tuple of tuple of str
         Each inner tuple: at least one of these columns must be given.
-    targets : tuple of str
-        Result fields stored as target values (finite ones; at least one needed).
     """
 
     name: str
     geometry: tuple[str, ...]
     required: tuple[tuple[str, ...], ...]
-    targets: tuple[str, ...]
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Targets-table columns this kind gives (:func:`ionopt.analysis.batch.kind_targets`)."""
+        from ionopt.analysis.batch import kind_targets
+
+        return kind_targets(self.name)
+
+    def values(self, result: Any) -> dict[str, float]:
+        """The finite target values of ``result`` (at least one is needed to store it)."""
+        from ionopt.analysis.batch import target_values
+
+        return target_values(self.name, result)
 
     def run(self, path: str, geometry: dict[str, float], fmt: str | None) -> Any:
         """Read ``path`` and analyse it; returns the AnalysisResult."""
@@ -70,19 +82,19 @@ def register_kind(kind: RawKind) -> RawKind:
 
 register_kind(RawKind(
     "eis", geometry=("thickness_um", "area_cm2", "diameter_mm"),
-    required=(("thickness_um",), ("area_cm2", "diameter_mm")),
-    targets=("conductivity_s_cm",)))
+    required=(("thickness_um",), ("area_cm2", "diameter_mm"))))
 register_kind(RawKind(
-    "tensile", geometry=("width_mm", "thickness_um", "gauge_length_mm"), required=(),
-    targets=("tensile_strength_mpa", "youngs_modulus_mpa", "elongation_at_break_pct")))
+    "tensile", geometry=("width_mm", "thickness_um", "gauge_length_mm"), required=()))
+register_kind(RawKind("tga", geometry=(), required=()))
 register_kind(RawKind(
-    "tga", geometry=(), required=(), targets=("decomposition_temp_c",)))
+    "lsv", geometry=("area_cm2", "diameter_mm"), required=(("area_cm2", "diameter_mm"),)))
 register_kind(RawKind(
-    "lsv", geometry=("area_cm2", "diameter_mm"), required=(("area_cm2", "diameter_mm"),),
-    targets=("stability_window_v",)))
+    "cycling", geometry=("active_mass_mg", "reference_cycle", "retention_cycle"),
+    required=(("active_mass_mg",),)))
 
 #: Manifest columns with a meaning to add-raw (others are kept as conditions).
-GEOMETRY_COLUMNS = ("thickness_um", "area_cm2", "diameter_mm", "width_mm", "gauge_length_mm")
+GEOMETRY_COLUMNS = ("thickness_um", "area_cm2", "diameter_mm", "width_mm", "gauge_length_mm",
+                    "active_mass_mg", "reference_cycle", "retention_cycle")
 MANIFEST_COLUMNS = ("sample_id", "proposal_id", "kind", "file", "format", "temperature_c",
                     *GEOMETRY_COLUMNS)
 

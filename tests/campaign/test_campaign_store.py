@@ -366,3 +366,40 @@ def test_export_csv_folder_and_parquet(camp, tmp_path):
 def _n_values(camp) -> int:
     meas = camp.measurements()
     return int(meas[[c for c in camp.targets if c in meas]].notna().sum().sum())
+
+
+def _arbin_cycles(n=5, q1_mah=1.40, fade=0.01, ce=0.99) -> str:
+    """An Arbin CSV whose discharge capacity fades linearly by ``fade`` per cycle."""
+    rows = ["Data_Point,Test_Time(s),Step_Index,Cycle_Index,Current(A),Voltage(V),"
+            "Charge_Capacity(Ah),Discharge_Capacity(Ah)"]
+    k, t = 1, 0.0
+    for c in range(1, n + 1):
+        qd = q1_mah * (1 - fade * (c - 1))
+        for j in range(1, 11):
+            t += 60
+            rows.append(f"{k},{t},1,{c},0.001,{3.4 + 0.01 * j},{qd / ce * j / 10 / 1000:.9f},0")
+            k += 1
+        for j in range(1, 11):
+            t += 60
+            rows.append(f"{k},{t},2,{c},-0.001,{3.4 - 0.01 * j},{qd / ce / 1000:.9f},"
+                        f"{qd * j / 10 / 1000:.9f}")
+            k += 1
+    return "\n".join(rows) + "\n"
+
+
+def test_add_raw_cycling_stores_capacity_retention_and_ce(camp, tmp_path):
+    # 1.40 mAh on 10 mg of active material fading 1 %/cycle over 5 cycles: 134.4 mAh/g after
+    # the last cycle, 96 % retention, 99 % Coulombic efficiency (closed form).
+    (tmp_path / "cyc.csv").write_text(_arbin_cycles())
+    man = tmp_path / "m.csv"
+    pd.DataFrame([
+        {"sample_id": "CSE-40", "kind": "cycling", "file": "cyc.csv", "active_mass_mg": 10},
+        {"sample_id": "CSE-40", "kind": "cycling", "file": "cyc.csv"},
+    ]).to_csv(man, index=False)
+    report = camp.add_raw(man)
+    assert len(report.added) == 1 and len(report.errors) == 1
+    assert "active_mass_mg: missing" in report.errors[0]
+    added = report.added[0]
+    assert added["capacity_mah_g"] == pytest.approx(134.4, rel=1e-3)
+    assert added["capacity_retention_pct"] == pytest.approx(96.0, rel=1e-3)
+    assert added["coulombic_efficiency_pct"] == pytest.approx(99.0, abs=0.01)
