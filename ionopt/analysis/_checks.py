@@ -20,12 +20,7 @@ _EIS_HINTS = ("freq_hz", "frequency_hz", "z_real_ohm", "z_imag_ohm", "zreal_ohm"
 
 def positive_number(value: object, name: str, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a finite float > 0 (or >= 0), else raise AnalysisError."""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise AnalysisError(f"{name}: expected a number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise AnalysisError(f"{name}: expected a finite number, got {number!r}")
+    number = finite_number(value, name)
     if number < 0 or (number == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise AnalysisError(f"{name}: expected a number {bound}, got {number!r}")

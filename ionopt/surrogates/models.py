@@ -90,6 +90,9 @@ def _fallback_scale(y: np.ndarray, scale: float | None) -> float:
 class _UncertainRegressor(RegressorMixin, BaseEstimator):
     """Shared predict / chunking logic."""
 
+    #: Rows predicted per block (bounds the memory of 1e6-row predictions).
+    _chunk_rows = CHUNK_ROWS
+
     def predict(self, X, return_std: bool = False):
         """Predictive mean (and sd of a new measurement: latent and noise) in the
         modelled space."""
@@ -108,8 +111,9 @@ class _UncertainRegressor(RegressorMixin, BaseEstimator):
         n = X.shape[0]
         mean = np.empty(n)
         std = np.empty(n)
-        for start in range(0, n, CHUNK_ROWS):
-            sl = slice(start, min(start + CHUNK_ROWS, n))
+        step = self._chunk_rows
+        for start in range(0, n, step):
+            sl = slice(start, min(start + step, n))
             mean[sl], std[sl] = self._predict_block(X[sl])
         return mean, std
 
@@ -516,6 +520,9 @@ class CalibratedForest(_UncertainRegressor):
     an approximation (the calibration is not redone on fantasies).
     """
 
+    # Larger blocks than the GP: trees are cheap per row, threads amortise better.
+    _chunk_rows = 8 * CHUNK_ROWS
+
     def __init__(self, kind="random", n_estimators=100, min_samples_leaf=1,
                  max_features=1.0, n_jobs=2, random_state=None):
         self.kind = kind
@@ -609,20 +616,6 @@ class CalibratedForest(_UncertainRegressor):
         m, v = self._tree_moments(X)
         return m, np.sqrt(self.a_ * v)
 
-    def predict_latent(self, X):
-        # Larger blocks than the GP: trees are cheap per row, threads amortise better.
-        X = _check_xy(X)
-        self._check_fitted()
-        if X.shape[1] != self.n_features_in_:
-            raise ModelError(f"expected {self.n_features_in_} encoded features, got "
-                             f"{X.shape[1]}")
-        n = X.shape[0]
-        mean, std = np.empty(n), np.empty(n)
-        step = 8 * CHUNK_ROWS
-        for start in range(0, n, step):
-            sl = slice(start, min(start + step, n))
-            mean[sl], std[sl] = self._predict_block(X[sl])
-        return mean, std
 
     def condition_on(self, X, y):
         """Refit the trees on the augmented data, calibration ``a``, ``b`` kept."""
