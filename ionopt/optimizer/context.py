@@ -16,9 +16,20 @@ where *improvement* is
 * no feasible recipe measured yet: 1, so the acquisition is the probability of
   feasibility -- first find recipes that meet the thresholds.
 
-:meth:`AcquisitionContext.condition` returns the context after a Kriging-believer
-fantasy (the surrogates conditioned on their own mean at a chosen recipe, hyper-parameters
-fixed), which is how batches and pending experiments are handled.
+Batches and pending experiments are handled by conditioning on what the chosen (or
+pending) recipes might measure, hyper-parameters fixed:
+
+* :meth:`AcquisitionContext.condition` -- Kriging believer (Ginsbourger et al. 2010): the
+  surrogates conditioned on their own mean; one world, cheap, but a believed point barely
+  lowers the uncertainty next to it when the noise is a large part of it, so the next
+  pick of the batch lands beside it;
+* :class:`FantasyContext` -- Monte-Carlo fantasies: ``S`` worlds, each conditioned
+  exactly on a value of the noise-free function *sampled* from its own posterior
+  (sequentially, so the samples of one world are jointly distributed); the acquisition is averaged over the worlds. For
+  expected improvement this is the sequential-greedy Monte-Carlo q-EI (the marginal gain
+  of adding a candidate to the chosen recipes; Wilson, Hutter & Deisenroth 2018,
+  arXiv:1805.10196; BoTorch's "fantasize"): a candidate next to a chosen recipe gains
+  little in the worlds where that recipe turned out well.
 """
 
 from __future__ import annotations
@@ -191,9 +202,13 @@ class AcquisitionContext:
     def new_slot(self, rng: np.random.Generator) -> None:
         """Draw the ParEGO weights for the next proposal of a batch (multi-objective)."""
         if self.mode == "parego":
-            self.slot_weights = simplex_weights(len(self.opt_index), rng) * 0.5 \
-                + 0.5 * self.weights
-            self.slot_weights /= self.slot_weights.sum()
+            weights = simplex_weights(len(self.opt_index), rng) * 0.5 + 0.5 * self.weights
+            self.set_slot_weights(weights / weights.sum())
+
+    def set_slot_weights(self, weights: np.ndarray) -> None:
+        """Use these ParEGO weights (and the incumbent they imply) for the next proposal."""
+        if self.mode == "parego":
+            self.slot_weights = np.asarray(weights, dtype=float)
             self.best = float(self.scalarize(self.obs_mean[self.obs_ok]).max())
 
     # ---- acquisition -------------------------------------------------------------------
@@ -227,22 +242,36 @@ class AcquisitionContext:
         acq = imp * pof * p_made
         return Evaluation(acq, imp, pof, p_made, mean, std, exploit)
 
-    # ---- Kriging believer ----------------------------------------------------------------
-    def condition(self, rows) -> "AcquisitionContext":
-        """The context after believing the surrogates' own means at ``rows``.
+    # ---- conditioning (batches, pending) -------------------------------------------------
+    def condition(self, rows, rng: np.random.Generator | None = None) -> "AcquisitionContext":
+        """The context after seeing a value of every objective target at ``rows``.
 
-        Hyper-parameters stay fixed (``TargetModel.condition_on``); the incumbent is
-        raised when a believed recipe is predicted feasible and better.
+        Without ``rng``: the surrogates' own means (Kriging believer). With ``rng``: one
+        value of the noise-free function sampled from the posterior, conditioned on
+        exactly, row by row so that several rows get jointly distributed values (a
+        fantasy world of q-EI, which counts the improvement of the latent function; see
+        :class:`FantasyContext`). Hyper-parameters stay fixed
+        (``TargetModel.condition_on``); the incumbent is raised when a conditioned recipe
+        is predicted feasible and better.
         """
         if len(rows) == 0:
             return self
+        if rng is not None and len(rows) > 1:
+            new = self
+            for i in range(len(rows)):
+                new = new.condition(rows.iloc[[i]].reset_index(drop=True), rng)
+            return new
         X = self.encode(rows)
         new = copy.copy(self)
         new.models = dict(self.models)
         for obj in self.objectives:
             tm = self.models[obj.target]
-            mu, _ = tm.estimator.predict_latent(X)
-            new.models[obj.target] = tm.condition_on(rows, mu)
+            mu, sd = tm.estimator.predict_latent(X)
+            if rng is None:
+                new.models[obj.target] = tm.condition_on(rows, mu)
+            else:
+                mu = mu + sd * rng.standard_normal(len(mu))
+                new.models[obj.target] = tm.condition_on(rows, mu, noise=False)
         if self.mode in ("single", "parego", "desirability"):
             ev = new.evaluate(X)
             ok = ev.p_thresholds * ev.p_made >= 0.5
@@ -257,13 +286,78 @@ class AcquisitionContext:
         return new
 
 
+class FantasyContext:
+    """Monte-Carlo fantasies of chosen or pending recipes: ``S`` conditioned worlds.
+
+    Built from a fitted :class:`AcquisitionContext` and the recipes to fantasize;
+    :meth:`evaluate` averages the acquisition (and its parts) over the worlds, which for
+    expected improvement is the Monte-Carlo estimate of the gain of adding a candidate to
+    those recipes (sequential-greedy q-EI). Means and sds are the mixture's (law of total
+    variance). :meth:`condition` adds recipes, each world sampling its own value.
+
+    Parameters
+    ----------
+    base : AcquisitionContext
+    rows : DataFrame
+        Parameter rows to fantasize.
+    n_fantasies : int
+        Number of worlds ``S``.
+    rng : numpy.random.Generator
+    """
+
+    def __init__(self, base: AcquisitionContext, rows, n_fantasies: int,
+                 rng: np.random.Generator) -> None:
+        if isinstance(base, FantasyContext):
+            raise SpaceError("FantasyContext: expected a fitted AcquisitionContext")
+        self.base = base
+        self.rng = rng
+        self.worlds = [base.condition(rows, rng) for _ in range(int(n_fantasies))]
+
+    def __getattr__(self, name):
+        # Everything that is not world-dependent (features, objectives, observed,
+        # models' hyper-parameters...) is the base context's.
+        if name in ("base", "worlds", "rng"):
+            raise AttributeError(name)
+        return getattr(self.base, name)
+
+    def new_slot(self, rng: np.random.Generator) -> None:
+        """ParEGO weights for the next proposal, the same in every world."""
+        self.base.new_slot(rng)
+        for w in self.worlds:
+            w.set_slot_weights(self.base.slot_weights)
+
+    def condition(self, rows, rng: np.random.Generator | None = None) -> "FantasyContext":
+        """Every world after sampling its own measurement at ``rows``."""
+        new = copy.copy(self)
+        new.worlds = [w.condition(rows, self.rng) for w in self.worlds]
+        return new
+
+    def evaluate(self, X: np.ndarray) -> Evaluation:
+        """Acquisition and parts averaged over the worlds."""
+        evs = [w.evaluate(X) for w in self.worlds]
+        mean = np.mean([e.mean for e in evs], axis=0)
+        var = np.mean([e.std ** 2 + e.mean ** 2 for e in evs], axis=0) - mean ** 2
+        base_best = self.base.best
+        if self.base.mode == "single":
+            exploit = mean[:, self.base.opt_index[0]] >= base_best
+        elif self.base.mode == "feasibility":
+            exploit = np.zeros(len(X), dtype=bool)
+        else:
+            exploit = self.base.scalarize(mean) >= base_best
+        return Evaluation(np.mean([e.acquisition for e in evs], axis=0),
+                          np.mean([e.improvement for e in evs], axis=0),
+                          np.mean([e.p_thresholds for e in evs], axis=0),
+                          np.mean([e.p_made for e in evs], axis=0),
+                          mean, np.sqrt(np.maximum(var, 0.0)), exploit)
+
+
 def incumbent_is_mean(ctx) -> bool:
     """True when the incumbent is the best posterior mean (noisy-aware, the default)."""
     return getattr(ctx, "incumbent", "mean") == "mean"
 
 
 def fit_context(space, table, failed, *, model: str = "gp", seed=None,
-                **options) -> AcquisitionContext:
+                noise_prior=None, prior_mean=None, **options) -> AcquisitionContext:
     """Fit surrogates and the feasibility classifier on validated data.
 
     Objective targets without any usable measurement are left out with an
@@ -299,7 +393,8 @@ def fit_context(space, table, failed, *, model: str = "gp", seed=None,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # tiny-data notes from the GP
         surrogates = fit_surrogates(fit_table, targets=objectives.targets, features=fs,
-                                    model=model, transforms=objectives.transforms, seed=seed)
+                                    model=model, transforms=objectives.transforms, seed=seed,
+                                    noise_prior=noise_prior, prior_mean=prior_mean)
     feas = FeasibilityModel().fit(fs.encode(table), failed)
     ctx_opts = {k: options[k] for k in ("acquisition", "multi", "beta", "xi", "n_mc",
                                            "incumbent")
@@ -308,4 +403,5 @@ def fit_context(space, table, failed, *, model: str = "gp", seed=None,
                               seed=seed, **ctx_opts)
 
 
-__all__ = ["ACQUISITIONS", "AcquisitionContext", "Evaluation", "MULTI", "fit_context"]
+__all__ = ["ACQUISITIONS", "AcquisitionContext", "Evaluation", "FantasyContext", "MULTI",
+           "fit_context"]

@@ -15,9 +15,11 @@ Per proposal of a batch:
 4. **Pick** the best refined point that is not within the tolerance of anything known or
    already chosen, then **believe** it (Kriging believer: surrogates conditioned on their
    own mean, hyper-parameters fixed) so the next pick goes elsewhere. Pending experiments
-   are believed the same way before the first pick. ``batch="penalize"`` uses local
-   penalization instead (multiplies the acquisition by a distance penalty around chosen
-   points; no re-conditioning).
+   are believed the same way before the first pick. ``batch="fantasy"`` conditions
+   ``n_fantasies`` worlds on *sampled* measurements instead and averages the acquisition
+   over them (Monte-Carlo q-EI, :class:`~ionopt.optimizer.context.FantasyContext`);
+   ``batch="penalize"`` uses local penalization (multiplies the acquisition by a distance
+   penalty around chosen points; no re-conditioning).
 
 Below ``n_initial`` usable observations (or when no target can be modelled yet) the
 backend returns a maximin selection from a Sobol set instead.
@@ -36,7 +38,8 @@ from ionopt.optimizer.backends.base import (Backend, fill_distinct, known_rows, 
 from ionopt.optimizer.space import OptimizerWarning
 
 _OPTIONS = {"acquisition", "multi", "beta", "xi", "n_mc", "incumbent", "model", "batch",
-            "n_candidates", "n_starts", "refine", "local_scales", "n_local"}
+            "n_candidates", "n_starts", "refine", "local_scales", "n_local", "noise_prior",
+            "prior_mean", "n_fantasies"}
 
 
 @dataclass
@@ -72,8 +75,10 @@ class NativeBackend(Backend):
     model : str
         Surrogate model name passed to :func:`ionopt.surrogates.fit_surrogates`
         (``"gp"`` by default: fast and with exact Kriging-believer updates).
-    batch : {"believer", "penalize"}
-        How proposals of one batch are kept apart.
+    batch : {"fantasy", "believer", "penalize"}
+        How proposals of one batch (and pending experiments) are taken into account.
+    n_fantasies : int
+        Worlds of ``batch="fantasy"``.
     n_candidates : int
         Size of the Sobol candidate set.
     n_starts : int
@@ -84,6 +89,10 @@ class NativeBackend(Backend):
         Step sizes of successive refinement rounds (fraction of each range).
     n_local : int
         Neighbours per start and round.
+    noise_prior, prior_mean : mapping, optional
+        Per target GP noise prior and prior mean, passed to
+        :func:`ionopt.surrogates.fit_surrogates` (e.g. ``{"conductivity_s_cm": 0.01}``
+        when the lab's films replicate to 2 %).
     tolerance, n_initial
         See :class:`~ionopt.optimizer.backends.base.Backend`.
     """
@@ -95,16 +104,21 @@ class NativeBackend(Backend):
     def __init__(self, *, acquisition: str = "ei", multi: str = "parego", beta: float = 2.0,
                  xi: float = 0.0, n_mc: int = 128, incumbent: str = "mean",
                  model: str = "gp",
-                 batch: str = "believer", n_candidates: int = 2048, n_starts: int = 6,
+                 batch: str = "believer", n_fantasies: int = 16,
+                 n_candidates: int = 2048, n_starts: int = 6,
                  refine: bool = True, local_scales=(0.08, 0.03, 0.01), n_local: int = 24,
-                 **options) -> None:
+                 noise_prior=None, prior_mean=None, **options) -> None:
         unknown = sorted(set(options) - {"tolerance", "n_initial"})
         if unknown:
             raise SpaceError(f"native backend: unknown option {unknown[0]!r}; expected one "
                              f"of {', '.join(sorted(_OPTIONS | {'tolerance', 'n_initial'}))}")
         super().__init__(**options)
-        if batch not in ("believer", "penalize"):
-            raise SpaceError(f"batch: expected 'believer' or 'penalize', got {batch!r}")
+        if batch not in ("fantasy", "believer", "penalize"):
+            raise SpaceError(f"batch: expected 'fantasy', 'believer' or 'penalize', got "
+                             f"{batch!r}")
+        if int(n_fantasies) < 1:
+            raise SpaceError(f"n_fantasies: expected at least 1, got {n_fantasies!r}")
+        self.n_fantasies = int(n_fantasies)
         self.acquisition = acquisition
         self.multi = multi
         self.beta = beta
@@ -118,6 +132,8 @@ class NativeBackend(Backend):
         self.refine = bool(refine)
         self.local_scales = tuple(local_scales)
         self.n_local = int(n_local)
+        self.noise_prior = dict(noise_prior) if noise_prior else None
+        self.prior_mean = dict(prior_mean) if prior_mean else None
 
     # ---- public ------------------------------------------------------------------------
     def ask(self, space, data, n: int, *, pending=None, seed: int | None = None):
@@ -142,11 +158,24 @@ class NativeBackend(Backend):
 
         ctx = fit_context(space, table, failed, model=self.model, seed=seed,
                           acquisition=self.acquisition, multi=self.multi, beta=self.beta,
-                          xi=self.xi, n_mc=self.n_mc, incumbent=self.incumbent)
+                          xi=self.xi, n_mc=self.n_mc, incumbent=self.incumbent,
+                          noise_prior=self.noise_prior, prior_mean=self.prior_mean)
         if pending is not None and len(pending):
             pend = space.validate_table(pending, where="pending", drop_unknown=True)
-            ctx = ctx.condition(pend[space.names].reset_index(drop=True))
+            ctx = self._condition(ctx, pend[space.names].reset_index(drop=True),
+                                  np.random.default_rng(seed))
         return ctx
+
+    def _condition(self, ctx, rows, rng):
+        """The context once ``rows`` are chosen or pending: fantasy worlds (``batch=
+        "fantasy"``) or the Kriging believer."""
+        if self.batch == "fantasy":
+            from ionopt.optimizer.context import FantasyContext
+
+            if isinstance(ctx, FantasyContext):
+                return ctx.condition(rows)
+            return FantasyContext(ctx, rows, self.n_fantasies, rng)
+        return ctx.condition(rows)
 
     def suggest(self, space, data, n: int, *, pending=None, seed: int | None = None,
                 pool=None) -> Suggestion:
@@ -301,8 +330,8 @@ class NativeBackend(Backend):
             chosen = pick if chosen is None else chosen.concat(pick)
             chosen_X.append(all_X[best])
             cand, X = all_c, all_X  # refined points stay candidates for later slots
-            if self.batch == "believer" and slot < n - 1:
-                ctx = ctx.condition(pick.to_frame(space))
+            if self.batch != "penalize" and slot < n - 1:
+                ctx = self._condition(ctx, pick.to_frame(space), rng)
         rows = chosen.to_frame(space) if chosen is not None else space.sample(0)
         if len(rows) < n:
             rows = fill_distinct(space, rows, n, exclude=known_df, tolerance=self.tolerance,
@@ -370,7 +399,8 @@ class NativeBackend(Backend):
             acq.append(float(ev.acquisition[j]))
             reasons.append(_reason_at(ev, j))
             if slot < n - 1:
-                ctx = ctx.condition(avail.iloc[[j]][space.names].reset_index(drop=True))
+                ctx = self._condition(
+                    ctx, avail.iloc[[j]][space.names].reset_index(drop=True), rng)
         return Suggestion(avail.iloc[picked], np.asarray(acq), reasons, base_ctx)
 
 

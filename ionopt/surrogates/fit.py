@@ -111,16 +111,19 @@ class TargetModel:
         return self._to_units(mean, std_lat, df.index, interval, include_noise)
 
     # ---- fantasies ---------------------------------------------------------------------
-    def condition_on(self, df_extra: pd.DataFrame, z_extra) -> "TargetModel":
+    def condition_on(self, df_extra: pd.DataFrame, z_extra, noise: bool = True
+                     ) -> "TargetModel":
         """A copy that has also seen ``z_extra`` (modelled space) at the recipes of
         ``df_extra``; hyper-parameters fixed (GP: exact, cheap). Tree models refit their
-        trees but keep their uncertainty calibration (an approximation)."""
+        trees but keep their uncertainty calibration (an approximation). ``noise=False``:
+        the values are of the noise-free function (a Monte-Carlo fantasy)."""
         z_extra = np.asarray(z_extra, dtype=float).ravel()
         if len(z_extra) != len(df_extra):
             raise ModelError(f"condition_on: expected {len(df_extra)} values, got "
                              f"{len(z_extra)}")
         X_extra = self.features.encode(df_extra)
-        est = self.estimator.condition_on(X_extra, z_extra)
+        est = (self.estimator.condition_on(X_extra, z_extra) if noise
+               else self.estimator.condition_on(X_extra, z_extra, noise=False))
         new = copy.copy(self)
         new.estimator = est
         extra = prepare_table(df_extra, self.features.names, fill=self.features.fill)

@@ -7,8 +7,9 @@ Every model follows the scikit-learn API (parameters in ``__init__``, ``fit`` re
     the noise-free function and its standard deviation, in the modelled space;
 ``predict(X, return_std=True) -> (mean, std)``
     the predictive distribution of a new *measurement* (latent + observation noise);
-``condition_on(X, y) -> model``
-    a copy that has also seen ``(X, y)``, hyper-parameters unchanged (for fantasies);
+``condition_on(X, y, noise=True) -> model``
+    a copy that has also seen ``(X, y)``, hyper-parameters unchanged (for fantasies;
+    ``noise=False``: ``y`` are values of the noise-free function, exact for the GP);
 and the attribute ``noise_std_`` (observation noise sd, modelled space).
 
 Models
@@ -370,7 +371,7 @@ class MaternGP(_UncertainRegressor):
             X, y = X[keep], y[keep]
             n = X.shape[0]
         self.n_features_in_ = d
-        self.y_mean_ = float(np.mean(y))
+        self.noise_free_ = None  # every training row is a noisy measurement
         sd = float(np.std(y, ddof=1)) if n >= 2 else 0.0
         self.y_mean_ = self._prior_mean(y)
         fallback = _fallback_scale(y, self.fallback_scale)
@@ -445,7 +446,9 @@ class MaternGP(_UncertainRegressor):
         R2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * Xs @ Xs.T, 0.0)
         np.fill_diagonal(R2, 0.0)
         K = self._matern(R2, s2)
-        K[np.diag_indices_from(K)] += sn2 + 1e-8
+        # Latent fantasies (noise_free_) get a jitter of 1e-6 of the signal variance only.
+        K[np.diag_indices_from(K)] += np.where(self._noise_free_rows(), 1e-6 * s2,
+                                               sn2 + 1e-8)
         L = linalg.cholesky(K, lower=True, check_finite=False)
         ys = (self.y_train_ - self.y_mean_) / self.y_scale_
         self.alpha_ = linalg.cho_solve((L, True), ys, check_finite=False)
@@ -453,6 +456,11 @@ class MaternGP(_UncertainRegressor):
                                               check_finite=False)
         self._Xs_train = Xs
         self._sq_train = sq
+
+    def _noise_free_rows(self) -> np.ndarray:
+        # Absent in fits and in models saved before latent fantasies existed: all noisy.
+        nf = getattr(self, "noise_free_", None)
+        return np.zeros(len(self.y_train_), dtype=bool) if nf is None else nf
 
     def _predict_block(self, X):
         s2 = math.exp(self.theta_[0])
@@ -465,14 +473,20 @@ class MaternGP(_UncertainRegressor):
         var = np.maximum(s2 - np.einsum("ij,ij->i", V, V), 1e-12 * s2)
         return mean * self.y_scale_ + self.y_mean_, np.sqrt(var) * self.y_scale_
 
-    def condition_on(self, X, y):
+    def condition_on(self, X, y, noise: bool = True):
         """A copy conditioned on extra observations ``(X, y)`` (modelled space) with the
-        hyper-parameters and target standardisation unchanged; O(n^3), no optimisation."""
+        hyper-parameters and target standardisation unchanged; O(n^3), no optimisation.
+
+        ``noise=False``: ``y`` are values of the latent (noise-free) function, as a
+        Monte-Carlo fantasy of q-EI needs; they get only a small jitter on the diagonal.
+        """
         self._check_fitted()
         X, y = _check_xy(X, y)
         new = copy.copy(self)
         new.X_train_ = np.vstack([self.X_train_, X])
         new.y_train_ = np.concatenate([self.y_train_, y])
+        new.noise_free_ = np.concatenate([self._noise_free_rows(),
+                                          np.full(len(y), not noise)])
         with _few_blas_threads(new.X_train_.shape[0]):
             new._condition()
         return new
@@ -617,8 +631,9 @@ class CalibratedForest(_UncertainRegressor):
         return m, np.sqrt(self.a_ * v)
 
 
-    def condition_on(self, X, y):
-        """Refit the trees on the augmented data, calibration ``a``, ``b`` kept."""
+    def condition_on(self, X, y, noise: bool = True):
+        """Refit the trees on the augmented data, calibration ``a``, ``b`` kept
+        (``noise`` is ignored: the trees fit the values either way)."""
         self._check_fitted()
         X, y = _check_xy(X, y)
         new = copy.copy(self)
@@ -673,8 +688,8 @@ class BayesLinear(_UncertainRegressor):
         latent = np.sqrt(np.maximum(std ** 2 - noise ** 2, 0.0))
         return mean * self.y_scale_ + self.y_mean_, latent * self.y_scale_
 
-    def condition_on(self, X, y):
-        """Refit on the augmented data (cheap; priors re-estimated)."""
+    def condition_on(self, X, y, noise: bool = True):
+        """Refit on the augmented data (cheap; priors re-estimated; ``noise`` ignored)."""
         self._check_fitted()
         X, y = _check_xy(X, y)
         return copy.deepcopy(self).fit(np.vstack([self.X_train_, X]),

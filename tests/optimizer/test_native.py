@@ -92,7 +92,8 @@ def test_multi_objective_parego_and_desirability(mix_space):
 
 
 def test_ucb_and_penalization_options(mix_space, mix_data):
-    for opts in ({"acquisition": "ucb"}, {"batch": "penalize"}, {"refine": False}):
+    for opts in ({"acquisition": "ucb"}, {"batch": "penalize"}, {"batch": "fantasy"},
+                 {"refine": False}):
         out = NativeBackend(**opts).ask(mix_space, mix_data, 3, seed=0)
         assert len(out) == 3 and mix_space.is_feasible(out).all()
 
@@ -101,3 +102,33 @@ def test_unknown_option_is_refused():
     from ionopt.errors import SpaceError
     with pytest.raises(SpaceError, match="unknown option 'bogus'"):
         NativeBackend(bogus=1)
+
+
+def test_fantasy_batches_are_distinct_feasible_and_reproducible(mix_space, mix_data):
+    a = NativeBackend(batch="fantasy", n_fantasies=8).ask(mix_space, mix_data, 3, seed=3)
+    b = NativeBackend(batch="fantasy", n_fantasies=8).ask(mix_space, mix_data, 3, seed=3)
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) == 3 and mix_space.is_feasible(a).all()
+    assert len(a.round(6).drop_duplicates()) == 3
+
+
+def test_fantasy_worlds_average_back_to_the_posterior():
+    # Law of total expectation: averaged over many worlds conditioned on posterior
+    # samples at x1, the mean at any x is the unconditioned posterior mean (and the
+    # mixture sd the unconditioned sd); at x1 itself the acquisition of EI vanishes.
+    from ionopt.optimizer.backends.base import usable_data
+    from ionopt.optimizer.context import FantasyContext, fit_context
+
+    space = line_space()
+    x = np.array([0.05, 0.2, 0.35, 0.5, 0.6, 0.9, 0.95])
+    table, failed = usable_data(space, pd.DataFrame({"x": x, "y": bump(x)}))
+    ctx = fit_context(space, table, failed, seed=0)
+    x1 = pd.DataFrame({"x": [0.75]})
+    fan = FantasyContext(ctx, x1, 1000, np.random.default_rng(0))
+    grid = ctx.encode(pd.DataFrame({"x": [0.1, 0.42, 0.7, 0.8]}))
+    base, ev = ctx.evaluate(grid), fan.evaluate(grid)
+    sd = base.std[:, 0]
+    assert (np.abs(ev.mean[:, 0] - base.mean[:, 0]) <= 4 * sd / np.sqrt(1000)).all()
+    np.testing.assert_allclose(ev.std[:, 0], sd, rtol=0.12)
+    at_x1 = fan.evaluate(ctx.encode(x1)).acquisition[0]
+    assert at_x1 < 1e-3 * ctx.evaluate(ctx.encode(x1)).acquisition[0]

@@ -147,3 +147,23 @@ def test_bayes_linear_recovers_a_linear_function():
     Xt = rng.uniform(size=(10, 3))
     np.testing.assert_allclose(lin.predict(Xt), 1.0 + Xt @ np.array([2.0, -1.0, 0.5]),
                                atol=1e-3)
+
+
+def test_gp_condition_on_latent_value_is_exact_and_noise_free():
+    # A noise-free fantasy: the latent posterior passes through the value with ~zero sd,
+    # while a noisy observation at the same point only pulls the mean part way.
+    rng = np.random.default_rng(5)
+    X = rng.uniform(size=(12, 1))
+    y = np.sin(6 * X[:, 0]) + 0.05 * rng.standard_normal(12)
+    gp = MaternGP(random_state=0, noise_prior=0.3).fit(X, y)
+    x0, v = np.array([[0.5]]), np.array([2.0])
+    latent = gp.condition_on(x0, v, noise=False)
+    noisy = gp.condition_on(x0, v)
+    m_l, s_l = latent.predict_latent(x0)
+    m_n, s_n = noisy.predict_latent(x0)
+    assert m_l[0] == pytest.approx(2.0, abs=1e-3) and s_l[0] < 1e-2 * gp.signal_std_
+    assert m_n[0] < 1.9 and s_n[0] > 10 * s_l[0]
+    assert latent.noise_std_ == gp.noise_std_  # the noise of real rows is unchanged
+    # refitting forgets fantasies: every row is a measurement again
+    refit = latent.fit(latent.X_train_, latent.y_train_)
+    assert not refit._noise_free_rows().any()
