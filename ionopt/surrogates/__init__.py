@@ -11,6 +11,8 @@ for predictions, :mod:`ionopt.surrogates.models` for the models and their priors
 :mod:`ionopt.surrogates.priors` for the measurement-noise priors of known targets.
 """
 
+from ionopt.surrogates.boosting import QuantileBoosting
+from ionopt.surrogates.calibration import Recalibrated
 from ionopt.surrogates.features import FeatureSpec, default_feature_columns
 from ionopt.surrogates.fit import Surrogates, TargetModel, fit_surrogates
 from ionopt.surrogates.models import (
@@ -23,7 +25,8 @@ from ionopt.surrogates.validation import ValidationReport
 
 __all__ = [
     "AUTO_CANDIDATES", "BayesLinear", "CalibratedForest", "FeatureSpec", "Identity", "Log10",
-    "Logit", "MODELS", "MaternGP", "NOISE_LEVELS", "NoiseLevel", "Surrogates", "TargetModel", "Transform",
+    "Logit", "MODELS", "MaternGP", "NOISE_LEVELS", "NoiseLevel", "QuantileBoosting",
+    "Recalibrated", "Surrogates", "TargetModel", "Transform",
     "ValidationReport", "default_feature_columns", "fit_surrogates", "get_transform",
     "load_surrogates", "read_manifest",
 ]

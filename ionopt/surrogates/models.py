@@ -700,6 +700,13 @@ class BayesLinear(_UncertainRegressor):
 # Registry
 # ======================================================================================
 
+def _quantile_boosting(seed):
+    # imported here: ionopt.surrogates.boosting imports this module
+    from ionopt.surrogates.boosting import QuantileBoosting
+
+    return QuantileBoosting(random_state=seed)
+
+
 #: model name -> (factory(seed) -> estimator, minimum rows for a meaningful fit)
 MODELS = {
     "gp": (lambda seed: MaternGP(random_state=seed), 1),
@@ -708,6 +715,8 @@ MODELS = {
     "extra_trees": (lambda seed: CalibratedForest(kind="extra", random_state=seed), 5),
     "linear": (lambda seed: BayesLinear(degree=1), 3),
     "quadratic": (lambda seed: BayesLinear(degree=2), 4),
+    # Leave-one-out below 30 rows trains on n - 1: 9 keeps every fold at 8 rows or more.
+    "boosting": (_quantile_boosting, 9),
 }
 #: Candidates that ``model="auto"`` compares by cross-validation.
 AUTO_CANDIDATES = ("gp", "forest", "linear")

@@ -76,3 +76,22 @@ def test_missing_file_and_bad_csv_exit_2(tmp_path, capsys):
     code = run(cli, ["fit", str(bad), "--target", "t", "--out", str(tmp_path / "m.skops")])
     err = capsys.readouterr().err
     assert code == 2 and "cannot be read as CSV" in err and len(err.strip().splitlines()) == 1
+
+
+def test_fit_with_groups_calibrates_unless_told_not_to(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    g = np.repeat(np.arange(10), 8)
+    centre = rng.uniform(0.1, 0.9, 10)
+    x = np.clip(centre[g] + rng.normal(0, 0.04, len(g)), 0, 1)
+    y = np.sin(3 * x) + rng.normal(0, 0.5, 10)[g] + rng.normal(0, 0.02, len(g))
+    path = tmp_path / "studies.csv"
+    pd.DataFrame({"x": x, "y": y, "doi": [f"10.1/{i}" for i in g]}).to_csv(path, index=False)
+    factors = []
+    for extra in ([], ["--no-calibrate"]):
+        code = run(cli, ["fit", str(path), "--target", "y", "--feature", "x", "--model",
+                         "gp", "--groups", "doi", "--out", str(tmp_path / "m.skops"),
+                         "--json", *extra])
+        captured = capsys.readouterr()
+        assert code == 0, captured.err
+        factors.append(json.loads(captured.out)["calibration_factor"]["y"])
+    assert factors[0] > 1.5 and factors[1] == 1.0
