@@ -77,6 +77,8 @@ class NativeBackend(Backend):
         (``"gp"`` by default: fast and with exact Kriging-believer updates).
     batch : {"fantasy", "believer", "penalize"}
         How proposals of one batch (and pending experiments) are taken into account.
+        The believer is the default because it measured best or tied on most emulators
+        (``benchmarks/results/batch.md``); the fantasies won on the categorical Branin.
     n_fantasies : int
         Worlds of ``batch="fantasy"``.
     n_candidates : int
