@@ -79,10 +79,11 @@ def _split(value: str | None) -> list[str] | None:
 
 
 @click.command("benchmark")
-@click.option("--suite", "suite_name", type=click.Choice(["standard", "quick"]),
+@click.option("--suite", "suite_name", type=click.Choice(["standard", "noisy", "quick"]),
               default="standard", show_default=True,
               help="standard: every emulator x every strategy, 20 seeds (about an hour on "
-                   "2 cores); quick: a smoke test (< 3 min).")
+                   "2 cores); noisy: the same with the emulators' measurement noise on; "
+                   "quick: a smoke test (< 3 min).")
 @click.option("--quick", is_flag=True, help="Same as --suite quick.")
 @click.option("--out", "out_path", type=_PATH, default="benchmarks/RESULTS.md",
               show_default=True, help="Markdown report to write (atomically).")

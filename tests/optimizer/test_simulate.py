@@ -211,3 +211,21 @@ def test_headline_and_paired_comparison_on_hand_made_traces():
     h = headline({"native": native, "optuna-gp": peer, "random": rnd}, 4)
     assert h["best_peer"] == "optuna-gp" and h["vs_best"][0] == "1.00"  # medians 3 and 3
     assert h["vs_random"][0] == "< 0.75"  # random's median is censored (> 4)
+
+
+def test_noisy_suite_is_the_standard_suite_with_noise_on():
+    from ionopt.optimizer.simulate_suite import get_suite
+
+    std, noisy = get_suite("standard"), get_suite("noisy")
+    assert noisy.noise and not std.noise
+    assert noisy.cases == std.cases and noisy.backends == std.backends
+    # with noise on the strategy sees noisy values; the trace (scores) stays noise-free
+    emu = BraninMixture()
+    strat = Strategy("random", batch_size=2, n_initial=4)
+    quiet = run_campaign(emu, strat, budget=6, seed=3)
+    loud = run_campaign(emu, strat, budget=6, seed=3, noise=True)
+    cols = ["w_a", "w_b", "w_c"]
+    assert np.allclose(quiet.experiments[cols], loud.experiments[cols])
+    target = [c for c in quiet.experiments.columns if c.startswith("branin")][0]
+    assert not np.allclose(quiet.experiments[target], loud.experiments[target])
+    np.testing.assert_allclose(quiet.trace, loud.trace)
