@@ -19,13 +19,14 @@ from ionopt.surrogates.models import (
     AUTO_CANDIDATES, MODELS, BayesLinear, CalibratedForest, MaternGP,
 )
 from ionopt.surrogates.persistence import load_surrogates, read_manifest
-from ionopt.surrogates.priors import NOISE_LEVELS, NoiseLevel
+from ionopt.surrogates.priors import NOISE_LEVELS, PRIOR_MEANS, NoiseLevel
 from ionopt.surrogates.transforms import Identity, Log10, Logit, Transform, get_transform
 from ionopt.surrogates.validation import ValidationReport
 
 __all__ = [
     "AUTO_CANDIDATES", "BayesLinear", "CalibratedForest", "FeatureSpec", "Identity", "Log10",
-    "Logit", "MODELS", "MaternGP", "NOISE_LEVELS", "NoiseLevel", "QuantileBoosting",
+    "Logit", "MODELS", "MaternGP", "NOISE_LEVELS", "NoiseLevel", "PRIOR_MEANS",
+    "QuantileBoosting",
     "Recalibrated", "Surrogates", "TargetModel", "Transform",
     "ValidationReport", "default_feature_columns", "fit_surrogates", "get_transform",
     "load_surrogates", "read_manifest",

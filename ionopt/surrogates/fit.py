@@ -20,7 +20,7 @@ from ionopt.errors import ModelError
 from ionopt.surrogates.calibration import Recalibrated
 from ionopt.surrogates.features import FeatureSpec, default_feature_columns, prepare_table
 from ionopt.surrogates.models import AUTO_CANDIDATES, MODELS, MaternGP, make_model
-from ionopt.surrogates.priors import NOISE_LEVELS, noise_prior_sd
+from ionopt.surrogates.priors import NOISE_LEVELS, PRIOR_MEANS, noise_prior_sd
 from ionopt.surrogates.transforms import Transform, get_transform
 from ionopt.surrogates.validation import (
     REPORT_COLUMNS, ValidationReport, cross_validate, metrics, replicate_sd,
@@ -298,8 +298,9 @@ def _gp_params(target, transform, y_units, fs, noise_prior, prior_mean):
     level = noise_prior[target] if target in noise_prior else NOISE_LEVELS.get(target)
     out = {"noise_prior": noise_prior_sd(level, transform, y_units),
            "length_scale_groups": fs.encoded_groups}
-    if target in prior_mean:
-        out["mean"] = prior_mean[target]
+    mean = prior_mean[target] if target in prior_mean else PRIOR_MEANS.get(target)
+    if mean is not None:
+        out["mean"] = mean
     return out
 
 
@@ -377,10 +378,10 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
         replicate scatter of the measurement, e.g. 10 % for conductivity) or the generic
         prior. Named GP models only (``"gp"``, and the GP candidate of ``"auto"``).
     prior_mean : mapping, optional
-        GP constant prior mean per target: ``"data"`` (default: the training mean),
-        ``"min"``, ``"max"`` or a number in the modelled space. For an optimised target
-        the worst observed value (``"min"`` when maximised) keeps far-away predictions
-        pessimistic.
+        GP constant prior mean per target: ``"data"`` (the training mean), ``"min"``,
+        ``"max"`` or a number in the modelled space. Targets not listed use
+        :data:`~ionopt.surrogates.priors.PRIOR_MEANS` (conductivity: ``"min"``, the
+        lowest measured value) or the training mean.
     calibrate : bool or None
         Rescale each model's predictive sd so that its cross-validated 95 % intervals
         hold 95 % of held-out measurements (:class:`~ionopt.surrogates.calibration.

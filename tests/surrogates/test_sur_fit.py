@@ -221,3 +221,24 @@ def test_constant_target_and_duplicate_recipes(table, spec):
     sur = fit_surrogates(dup, "conductivity_s_cm", features=spec, model="gp")
     assert sur.report["replicate_sd"].item() == pytest.approx(0.1, rel=0.35)
     assert 0.05 < sur["conductivity_s_cm"].noise_std < 0.2
+
+
+def test_conductivity_defaults_to_the_lowest_measured_value_far_from_the_data():
+    # 1-D conductivity data; far outside the measured range the GP reverts to its prior
+    # mean: the lowest measured log10 sigma by default, the training mean on request.
+    x = np.linspace(0.0, 1.0, 8)
+    z = -3.0 + np.sin(3 * x)
+    df = pd.DataFrame({"x": x, "conductivity_s_cm": 10 ** z})
+    far = pd.DataFrame({"x": [40.0]})
+    sur = fit_surrogates(df, "conductivity_s_cm", features=["x"], model="gp")
+    assert sur["conductivity_s_cm"].estimator.mean == "min"
+    m, _ = sur.predict_latent(far)["conductivity_s_cm"]
+    assert m[0] == pytest.approx(z.min(), abs=1e-6)
+    data = fit_surrogates(df, "conductivity_s_cm", features=["x"], model="gp",
+                          prior_mean={"conductivity_s_cm": "data"})
+    m, _ = data.predict_latent(far)["conductivity_s_cm"]
+    assert m[0] == pytest.approx(z.mean(), abs=1e-6)
+    # other targets keep the training mean
+    other = fit_surrogates(df.rename(columns={"conductivity_s_cm": "y"}), "y",
+                           features=["x"], model="gp")
+    assert other["y"].estimator.mean == "data"
