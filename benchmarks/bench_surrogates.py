@@ -224,7 +224,10 @@ def bench_real(name, df, features, models):
             warnings.simplefilter("ignore")
             sur = fit_surrogates(df, "conductivity_s_cm", features=features, model=model,
                                  groups="doi", seed=0, calibrate=calibrate)
-            rep = sur.report.iloc[0]
+            report = pd.DataFrame(sur.report)
+            rep = report[report["selected"].astype(bool)].iloc[0]  # auto: the chosen model
+            if model == "auto":
+                label = f"{label}: chose {rep['model']}"
         rows.append({"model": label, "rmse": rep["rmse"], "mae": rep["mae"], "r2": rep["r2"],
                      "nlpd": rep["nlpd"], "cov68": rep["coverage_68"],
                      "cov95": rep["coverage_95"], "cv": rep["cv"],

@@ -44,6 +44,26 @@ MIN_CALIBRATION_ROWS = 20
 FACTOR_BOUNDS = (0.2, 50.0)
 
 
+def calibration_factor(y, mean, std, coverage: float = 0.95) -> float:
+    """The sd factor that makes the central ``coverage`` interval of held-out predictions
+    hold that share of them (1 when fewer than :data:`MIN_CALIBRATION_ROWS` are finite).
+
+    Parameters
+    ----------
+    y, mean, std : array-like
+        Held-out values, predictive means and predictive sds (same space).
+    coverage : float
+        The interval the factor is set for.
+    """
+    z = np.abs(np.asarray(y, float) - np.asarray(mean, float)) / np.maximum(
+        np.asarray(std, float), 1e-300)
+    z = z[np.isfinite(z)]
+    if len(z) < MIN_CALIBRATION_ROWS:
+        return 1.0
+    target = float(stats.norm.ppf(0.5 + coverage / 2.0))
+    return float(np.clip(float(np.quantile(z, coverage)) / target, *FACTOR_BOUNDS))
+
+
 def accepts_groups(estimator) -> bool:
     """True when ``estimator.fit`` takes a ``groups`` argument."""
     try:
@@ -116,14 +136,11 @@ class Recalibrated(_UncertainRegressor):
             pred, _ = cross_validate(lambda: clone(self.estimator), X, y,
                                      groups=groups if use_groups else None, cv=self.cv,
                                      seed=self.random_state)
-            z = np.abs(pred["y"] - pred["mean"]).to_numpy() / np.maximum(
-                pred["std"].to_numpy(), 1e-300)
-            z = z[np.isfinite(z)]
-            if len(z) >= MIN_CALIBRATION_ROWS:
-                q = float(np.quantile(z, self.coverage))
-                target = float(stats.norm.ppf(0.5 + self.coverage / 2.0))
-                self.factor_ = float(np.clip(q / target, *FACTOR_BOUNDS))
-                self.n_calibration_ = len(z)
+            used = int((np.isfinite(pred["mean"]) & np.isfinite(pred["std"])).sum())
+            if used >= MIN_CALIBRATION_ROWS:
+                self.factor_ = calibration_factor(pred["y"], pred["mean"], pred["std"],
+                                                  self.coverage)
+                self.n_calibration_ = used
         est = clone(self.estimator)
         self.estimator_ = est.fit(X, y, groups=groups) if (
             groups is not None and accepts_groups(est)) else est.fit(X, y)
@@ -148,4 +165,5 @@ class Recalibrated(_UncertainRegressor):
         return f"Recalibrated({self.estimator!r}, factor={f:.3g})"
 
 
-__all__ = ["FACTOR_BOUNDS", "MIN_CALIBRATION_ROWS", "Recalibrated", "accepts_groups"]
+__all__ = ["FACTOR_BOUNDS", "MIN_CALIBRATION_ROWS", "Recalibrated", "accepts_groups",
+           "calibration_factor"]

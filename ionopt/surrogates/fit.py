@@ -17,7 +17,7 @@ from scipy import stats
 
 from ionopt._version import __version__
 from ionopt.errors import ModelError
-from ionopt.surrogates.calibration import Recalibrated
+from ionopt.surrogates.calibration import Recalibrated, calibration_factor
 from ionopt.surrogates.features import FeatureSpec, default_feature_columns, prepare_table
 from ionopt.surrogates.models import AUTO_CANDIDATES, MODELS, MaternGP, make_model
 from ionopt.surrogates.priors import NOISE_LEVELS, PRIOR_MEANS, noise_prior_sd
@@ -495,7 +495,8 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
             if choice == "auto":
                 auto_used = True
                 choice, target_rows, preds = _auto_select(t, X, z, tr[t], X_df, y_units,
-                                                          fs, seed, g, cv, gp_params)
+                                                          fs, seed, g, cv, gp_params,
+                                                          calibrate=calibrate)
                 rows += target_rows
                 cv_preds.update(preds)
             elif len(z) < MODELS[choice][1]:
@@ -526,8 +527,7 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
             # calibrated model's own held-out figures (recalibrated inside each fold).
             row, pred = _validate_one(t, models[t], seed=seed, groups=g, cv=cv)
             row["selected"] = True
-            rows = [r for r in rows if not (r["target"] == t and r.get("selected"))]
-            rows.append(row)
+            rows = [row if (r["target"] == t and r.get("selected")) else r for r in rows]
             cv_preds[(t, name)] = pred
         for r in rows:
             if r["target"] == t and r["model"] == name:
@@ -563,7 +563,12 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
 AUTO_MIN_ROWS = 5
 
 
-def _auto_select(t, X, z, transform, X_df, y_units, fs, seed, groups, cv, gp_params=None):
+def _auto_select(t, X, z, transform, X_df, y_units, fs, seed, groups, cv, gp_params=None,
+                 *, calibrate=False):
+    """Cross-validate the candidates; the best by NLPD wins. When the chosen model will be
+    recalibrated, candidates are compared as they would be: each one's held-out sds
+    rescaled by its own calibration factor (one parameter per candidate), so a sharp
+    model that only needs widening is not beaten by a vague one."""
     n = len(z)
     candidates = [m for m in AUTO_CANDIDATES if n >= max(MODELS[m][1], AUTO_MIN_ROWS)]
     if n < AUTO_MIN_ROWS or len(candidates) < 2:
@@ -578,7 +583,15 @@ def _auto_select(t, X, z, transform, X_df, y_units, fs, seed, groups, cv, gp_par
                "noise_std": math.nan, "replicate_sd": replicate_sd(X, z)}
         rows.append(row)
         preds[(t, name)] = pred
-    scores = [r["nlpd"] if np.isfinite(r["nlpd"]) else np.inf for r in rows]
+    if calibrate:
+        scores = []
+        for r in rows:
+            pred = preds[(t, r["model"])]
+            f = calibration_factor(pred["y"], pred["mean"], pred["std"])
+            score = metrics(pred.assign(std=pred["std"] * f))["nlpd"]
+            scores.append(score if np.isfinite(score) else np.inf)
+    else:
+        scores = [r["nlpd"] if np.isfinite(r["nlpd"]) else np.inf for r in rows]
     best = int(np.argmin(scores))
     for i, r in enumerate(rows):
         r["selected"] = i == best

@@ -95,3 +95,19 @@ def test_bad_arguments_are_refused():
     with pytest.raises(ModelError, match="surrogate model"):
         Recalibrated(None).fit(X, np.arange(25.0))
     assert Z95 == pytest.approx(1.959964, abs=1e-5)
+
+
+def test_auto_compares_candidates_as_they_will_be_calibrated():
+    # Uncalibrated, the vague linear model wins on NLPD (the GP is sharp but too narrow
+    # for unseen studies); once each candidate is rescaled by its own factor, the GP's
+    # smaller errors win, and its reported row is the calibrated model's held-out one.
+    df = studies(seed=0, offset_sd=0.2)
+    kw = dict(features=["x1", "x2"], model="auto", groups="study", seed=0)
+    raw = fit_surrogates(df, "y", calibrate=False, **kw)
+    cal = fit_surrogates(df, "y", calibrate=True, **kw)
+    assert raw["y"].model == "linear" and cal["y"].model == "gp"
+    rep = pd.DataFrame(cal.report)
+    assert rep["model"].tolist() == ["gp", "forest", "linear"]  # order kept
+    chosen = rep[rep["selected"].astype(bool)].iloc[0]
+    assert chosen["model"] == "gp" and chosen["coverage_95"] >= 0.9
+    assert chosen["rmse"] < rep.loc[rep["model"] == "linear", "rmse"].iloc[0]
