@@ -25,11 +25,12 @@ pending) recipes might measure, hyper-parameters fixed:
   pick of the batch lands beside it;
 * :class:`FantasyContext` -- Monte-Carlo fantasies: ``S`` worlds, each conditioned
   exactly on a value of the noise-free function *sampled* from its own posterior
-  (sequentially, so the samples of one world are jointly distributed); the acquisition is averaged over the worlds. For
-  expected improvement this is the sequential-greedy Monte-Carlo q-EI (the marginal gain
-  of adding a candidate to the chosen recipes; Wilson, Hutter & Deisenroth 2018,
-  arXiv:1805.10196; BoTorch's "fantasize"): a candidate next to a chosen recipe gains
-  little in the worlds where that recipe turned out well.
+  (sequentially, so the samples of one world are jointly distributed); the acquisition
+  is averaged over the worlds. For expected improvement this is the sequential-greedy
+  Monte-Carlo q-EI (the marginal gain of adding a candidate to the chosen recipes;
+  Wilson, Hutter & Deisenroth 2018, arXiv:1805.10196; BoTorch's "fantasize"): a
+  candidate next to a chosen recipe gains little in the worlds where that recipe turned
+  out well. Measured against the believer in ``benchmarks/results/batch.md``.
 """
 
 from __future__ import annotations
@@ -327,7 +328,8 @@ class FantasyContext:
             w.set_slot_weights(self.base.slot_weights)
 
     def condition(self, rows, rng: np.random.Generator | None = None) -> "FantasyContext":
-        """Every world after sampling its own measurement at ``rows``."""
+        """Every world after sampling its own latent value at ``rows`` (with the generator
+        the worlds were built with; ``rng`` is accepted for the common interface)."""
         new = copy.copy(self)
         new.worlds = [w.condition(rows, self.rng) for w in self.worlds]
         return new
