@@ -12,7 +12,8 @@ on the training data -- by group (``groups``, e.g. the paper's doi) when given, 
 held-out residual is one of a study the model did not see -- and sets one factor ``f``
 so that the central ``coverage`` interval of the held-out predictions, ``f`` times wider,
 holds that share of them: ``f = quantile(|y - mean| / sd, coverage) / z``, ``z`` the
-normal quantile (1.96 for 95 %). It then fits the model on all rows and multiplies its
+normal quantile (1.96 for 95 %); with groups, every study weighs the same in that
+quantile. It then fits the model on all rows and multiplies its
 latent and noise sds by ``f`` (the predictive sd scales by ``f``; the mean is
 untouched). This is cross-validated recalibration in the spirit of Kuleshov, Fenner &
 Ermon (2018, arXiv:1807.00263) with one scale factor, and the split-conformal rule of
@@ -32,6 +33,7 @@ import inspect
 import math
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 from sklearn.base import clone
 
@@ -44,7 +46,7 @@ MIN_CALIBRATION_ROWS = 20
 FACTOR_BOUNDS = (0.2, 50.0)
 
 
-def calibration_factor(y, mean, std, coverage: float = 0.95) -> float:
+def calibration_factor(y, mean, std, coverage: float = 0.95, groups=None) -> float:
     """The sd factor that makes the central ``coverage`` interval of held-out predictions
     hold that share of them (1 when fewer than :data:`MIN_CALIBRATION_ROWS` are finite).
 
@@ -54,14 +56,29 @@ def calibration_factor(y, mean, std, coverage: float = 0.95) -> float:
         Held-out values, predictive means and predictive sds (same space).
     coverage : float
         The interval the factor is set for.
+    groups : array-like, optional
+        Study of each held-out row. Each study then weighs the same in the quantile,
+        whatever its number of rows: with group folds the exchangeable units are studies,
+        and one large paper must not set the width for every new one (on the polymer
+        database, row weights gave a GP 86 % coverage of unseen papers, study weights
+        95 %; ``benchmarks/results/surrogates.md``).
     """
     z = np.abs(np.asarray(y, float) - np.asarray(mean, float)) / np.maximum(
         np.asarray(std, float), 1e-300)
-    z = z[np.isfinite(z)]
-    if len(z) < MIN_CALIBRATION_ROWS:
+    ok = np.isfinite(z)
+    if ok.sum() < MIN_CALIBRATION_ROWS:
         return 1.0
+    z = z[ok]
+    if groups is None:
+        q = float(np.quantile(z, coverage))
+    else:
+        labels = pd.Series(np.asarray(groups)[ok])
+        w = 1.0 / labels.map(labels.value_counts()).to_numpy(dtype=float)
+        order = np.argsort(z)
+        cum = np.cumsum(w[order]) / w.sum()
+        q = float(z[order][min(np.searchsorted(cum, coverage), len(z) - 1)])
     target = float(stats.norm.ppf(0.5 + coverage / 2.0))
-    return float(np.clip(float(np.quantile(z, coverage)) / target, *FACTOR_BOUNDS))
+    return float(np.clip(q / target, *FACTOR_BOUNDS))
 
 
 def accepts_groups(estimator) -> bool:
@@ -138,8 +155,10 @@ class Recalibrated(_UncertainRegressor):
                                      seed=self.random_state)
             used = int((np.isfinite(pred["mean"]) & np.isfinite(pred["std"])).sum())
             if used >= MIN_CALIBRATION_ROWS:
+                held_groups = (np.asarray(groups)[pred["row"].to_numpy()] if use_groups
+                               else None)
                 self.factor_ = calibration_factor(pred["y"], pred["mean"], pred["std"],
-                                                  self.coverage)
+                                                  self.coverage, groups=held_groups)
                 self.n_calibration_ = used
         est = clone(self.estimator)
         self.estimator_ = est.fit(X, y, groups=groups) if (

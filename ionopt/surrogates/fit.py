@@ -587,7 +587,8 @@ def _auto_select(t, X, z, transform, X_df, y_units, fs, seed, groups, cv, gp_par
         scores = []
         for r in rows:
             pred = preds[(t, r["model"])]
-            f = calibration_factor(pred["y"], pred["mean"], pred["std"])
+            f = calibration_factor(pred["y"], pred["mean"], pred["std"], groups=(
+                None if groups is None else np.asarray(groups)[pred["row"].to_numpy()]))
             score = metrics(pred.assign(std=pred["std"] * f))["nlpd"]
             scores.append(score if np.isfinite(score) else np.inf)
     else:

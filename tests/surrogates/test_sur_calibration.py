@@ -111,3 +111,16 @@ def test_auto_compares_candidates_as_they_will_be_calibrated():
     chosen = rep[rep["selected"].astype(bool)].iloc[0]
     assert chosen["model"] == "gp" and chosen["coverage_95"] >= 0.9
     assert chosen["rmse"] < rep.loc[rep["model"] == "linear", "rmse"].iloc[0]
+
+
+def test_factor_weighs_every_study_the_same():
+    from ionopt.surrogates.calibration import calibration_factor
+
+    # study A: 98 rows at |z| = 1; study B: 2 rows at |z| = 10. By rows the 95 % quantile
+    # is A's; by studies, B is half the weight and sets it.
+    y = np.concatenate([np.ones(98), np.full(2, 10.0)])
+    mean, std = np.zeros(100), np.ones(100)
+    groups = ["A"] * 98 + ["B"] * 2
+    assert calibration_factor(y, mean, std) == pytest.approx(1.0 / Z95)
+    assert calibration_factor(y, mean, std, groups=groups) == pytest.approx(10.0 / Z95)
+    assert calibration_factor(y[:10], mean[:10], std[:10]) == 1.0  # too few rows
