@@ -89,6 +89,14 @@ def accepts_groups(estimator) -> bool:
         return False
 
 
+def fit_with_groups(estimator, X, y, groups=None):
+    """``estimator.fit(X, y)``, passing ``groups`` to models that calibrate themselves by
+    group (:class:`Recalibrated`); returns the fitted estimator."""
+    if groups is not None and accepts_groups(estimator):
+        return estimator.fit(X, y, groups=groups)
+    return estimator.fit(X, y)
+
+
 class Recalibrated(_UncertainRegressor):
     """A surrogate whose predictive sd is rescaled by cross-validation.
 
@@ -160,9 +168,7 @@ class Recalibrated(_UncertainRegressor):
                 self.factor_ = calibration_factor(pred["y"], pred["mean"], pred["std"],
                                                   self.coverage, groups=held_groups)
                 self.n_calibration_ = used
-        est = clone(self.estimator)
-        self.estimator_ = est.fit(X, y, groups=groups) if (
-            groups is not None and accepts_groups(est)) else est.fit(X, y)
+        self.estimator_ = fit_with_groups(clone(self.estimator), X, y, groups)
         self.n_features_in_ = X.shape[1]
         self.noise_std_ = float(self.estimator_.noise_std_) * self.factor_
         return self
@@ -185,4 +191,4 @@ class Recalibrated(_UncertainRegressor):
 
 
 __all__ = ["FACTOR_BOUNDS", "MIN_CALIBRATION_ROWS", "Recalibrated", "accepts_groups",
-           "calibration_factor"]
+           "calibration_factor", "fit_with_groups"]

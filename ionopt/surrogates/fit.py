@@ -123,6 +123,7 @@ class TargetModel:
             raise ModelError(f"condition_on: expected {len(df_extra)} values, got "
                              f"{len(z_extra)}")
         X_extra = self.features.encode(df_extra)
+        # only ask for noise=False: a user's estimator may not take the argument
         est = (self.estimator.condition_on(X_extra, z_extra) if noise
                else self.estimator.condition_on(X_extra, z_extra, noise=False))
         new = copy.copy(self)
@@ -523,8 +524,8 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
             est.fit(X, z)
         models[t] = TargetModel(t, fs, tr[t], name, est, X_df, y_units, z)
         if calibrate and per_target[t] == "auto":
-            # The candidates were compared uncalibrated; the selected row is the
-            # calibrated model's own held-out figures (recalibrated inside each fold).
+            # The candidates' rows hold their uncalibrated held-out figures; the selected
+            # one becomes the calibrated model's own (recalibrated inside each fold).
             row, pred = _validate_one(t, models[t], seed=seed, groups=g, cv=cv)
             row["selected"] = True
             rows = [row if (r["target"] == t and r.get("selected")) else r for r in rows]

@@ -78,19 +78,16 @@ def cross_validate(make: Callable[[], Any], X: np.ndarray, z: np.ndarray, *, gro
         ``mean``, ``std`` (predictive: latent and noise), ``std_latent``.
     scheme : str
     """
-    from ionopt.surrogates.calibration import accepts_groups
+    from ionopt.surrogates.calibration import fit_with_groups
 
     splits, scheme = cv_splits(len(z), groups=groups, cv=cv, seed=seed)
     parts = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # small folds trigger fallback warnings by design
         for fold, (train, test) in enumerate(splits):
-            est = make()
             # A model that calibrates itself by group sees its training fold's groups.
-            if groups is not None and accepts_groups(est):
-                est = est.fit(X[train], z[train], groups=np.asarray(groups)[train])
-            else:
-                est = est.fit(X[train], z[train])
+            est = fit_with_groups(make(), X[train], z[train],
+                                  None if groups is None else np.asarray(groups)[train])
             mean, std_lat = est.predict_latent(X[test])
             std = np.sqrt(std_lat ** 2 + est.noise_std_ ** 2)
             parts.append(pd.DataFrame({"row": test, "fold": fold, "y": z[test],
