@@ -72,3 +72,13 @@ def echo_json(payload: Any) -> None:
 def warn(message: str) -> None:
     """A warning for people, on stderr."""
     click.echo(f"warning: {message}", err=True)
+
+
+def emit_warnings(caught) -> None:
+    """Print caught Python warnings on stderr, each once."""
+    seen = set()
+    for item in caught:
+        text = str(item.message)
+        if text not in seen:
+            seen.add(text)
+            warn(text)

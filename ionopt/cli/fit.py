@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ionopt.cli._common import BadInput, atomic_path, echo_json, warn
+from ionopt.cli._common import BadInput, atomic_path, echo_json, emit_warnings
 
 
 @click.command("fit")
@@ -57,12 +57,7 @@ def fit(data, targets, model, features, transforms, groups, calibrate, seed, out
                              model=model, transforms=tr or None, seed=seed,
                              groups=groups, calibrate=calibrate)
         report = sur.report
-    seen = set()
-    for w in caught:
-        msg = str(w.message)
-        if msg not in seen:
-            seen.add(msg)
-            warn(msg)
+    emit_warnings(caught)
     with atomic_path(out) as tmp:
         sur.save(tmp)
     if as_json:

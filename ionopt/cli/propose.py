@@ -6,7 +6,7 @@ import warnings
 
 import click
 
-from ionopt.cli._common import atomic_path, echo_json, warn
+from ionopt.cli._common import atomic_path, echo_json, emit_warnings
 
 BACKEND_NAMES = ("native", "optuna-tpe", "optuna-gp", "skopt")
 _PATH = click.Path(dir_okay=False)
@@ -23,16 +23,6 @@ def show_table(table, columns=None, max_rows: int | None = None) -> str:
                            "display.max_colwidth", 60, "display.float_format",
                            lambda v: f"{v:.4g}"):
         return view.to_string(index=False)
-
-
-def emit_warnings(caught) -> None:
-    """Print caught Python warnings on stderr, each once."""
-    seen = set()
-    for item in caught:
-        text = str(item.message)
-        if text not in seen:
-            seen.add(text)
-            warn(text)
 
 
 @click.command("propose")

@@ -6,8 +6,8 @@ import warnings
 
 import click
 
-from ionopt.cli._common import atomic_path, echo_json
-from ionopt.cli.propose import emit_warnings, show_table
+from ionopt.cli._common import atomic_path, echo_json, emit_warnings
+from ionopt.cli.propose import show_table
 
 _PATH = click.Path(dir_okay=False)
 
