@@ -16,7 +16,7 @@ Per proposal of a batch:
    already chosen, then **believe** it (Kriging believer: surrogates conditioned on their
    own mean, hyper-parameters fixed) so the next pick goes elsewhere. Pending experiments
    are believed the same way before the first pick. ``batch="fantasy"`` conditions
-   ``n_fantasies`` worlds on *sampled* measurements instead and averages the acquisition
+   ``n_fantasies`` worlds on *sampled* values of the noise-free function instead and averages the acquisition
    over them (Monte-Carlo q-EI, :class:`~ionopt.optimizer.context.FantasyContext`);
    ``batch="penalize"`` uses local penalization (multiplies the acquisition by a distance
    penalty around chosen points; no re-conditioning).

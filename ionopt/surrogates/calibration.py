@@ -81,6 +81,15 @@ def calibration_factor(y, mean, std, coverage: float = 0.95, groups=None) -> flo
     return float(np.clip(q / target, *FACTOR_BOUNDS))
 
 
+def held_out_factor(pred, groups=None, coverage: float = 0.95) -> float:
+    """:func:`calibration_factor` of the held-out predictions of
+    :func:`~ionopt.surrogates.validation.cross_validate` (columns ``row``, ``y``,
+    ``mean``, ``std``); ``groups`` are aligned with the cross-validated rows."""
+    held_groups = None if groups is None else np.asarray(groups)[pred["row"].to_numpy()]
+    return calibration_factor(pred["y"], pred["mean"], pred["std"], coverage,
+                              groups=held_groups)
+
+
 def accepts_groups(estimator) -> bool:
     """True when ``estimator.fit`` takes a ``groups`` argument."""
     try:
@@ -163,10 +172,8 @@ class Recalibrated(_UncertainRegressor):
                                      seed=self.random_state)
             used = int((np.isfinite(pred["mean"]) & np.isfinite(pred["std"])).sum())
             if used >= MIN_CALIBRATION_ROWS:
-                held_groups = (np.asarray(groups)[pred["row"].to_numpy()] if use_groups
-                               else None)
-                self.factor_ = calibration_factor(pred["y"], pred["mean"], pred["std"],
-                                                  self.coverage, groups=held_groups)
+                self.factor_ = held_out_factor(pred, groups if use_groups else None,
+                                               self.coverage)
                 self.n_calibration_ = used
         self.estimator_ = fit_with_groups(clone(self.estimator), X, y, groups)
         self.n_features_in_ = X.shape[1]
@@ -191,4 +198,4 @@ class Recalibrated(_UncertainRegressor):
 
 
 __all__ = ["FACTOR_BOUNDS", "MIN_CALIBRATION_ROWS", "Recalibrated", "accepts_groups",
-           "calibration_factor", "fit_with_groups"]
+           "calibration_factor", "fit_with_groups", "held_out_factor"]

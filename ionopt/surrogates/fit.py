@@ -17,7 +17,7 @@ from scipy import stats
 
 from ionopt._version import __version__
 from ionopt.errors import ModelError
-from ionopt.surrogates.calibration import Recalibrated, calibration_factor
+from ionopt.surrogates.calibration import Recalibrated, held_out_factor
 from ionopt.surrogates.features import FeatureSpec, default_feature_columns, prepare_table
 from ionopt.surrogates.models import AUTO_CANDIDATES, MODELS, MaternGP, make_model
 from ionopt.surrogates.priors import NOISE_LEVELS, PRIOR_MEANS, noise_prior_sd
@@ -588,8 +588,7 @@ def _auto_select(t, X, z, transform, X_df, y_units, fs, seed, groups, cv, gp_par
         scores = []
         for r in rows:
             pred = preds[(t, r["model"])]
-            f = calibration_factor(pred["y"], pred["mean"], pred["std"], groups=(
-                None if groups is None else np.asarray(groups)[pred["row"].to_numpy()]))
+            f = held_out_factor(pred, groups)
             score = metrics(pred.assign(std=pred["std"] * f))["nlpd"]
             scores.append(score if np.isfinite(score) else np.inf)
     else:
