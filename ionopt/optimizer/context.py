@@ -359,7 +359,8 @@ def incumbent_is_mean(ctx) -> bool:
 
 
 def fit_context(space, table, failed, *, model: str = "gp", seed=None,
-                noise_prior=None, prior_mean=None, **options) -> AcquisitionContext:
+                noise_prior=None, prior_mean=None, smoothness=None,
+                **options) -> AcquisitionContext:
     """Fit surrogates and the feasibility classifier on validated data.
 
     Objective targets without any usable measurement are left out with an
@@ -396,7 +397,8 @@ def fit_context(space, table, failed, *, model: str = "gp", seed=None,
         warnings.simplefilter("ignore", UserWarning)  # tiny-data notes from the GP
         surrogates = fit_surrogates(fit_table, targets=objectives.targets, features=fs,
                                     model=model, transforms=objectives.transforms, seed=seed,
-                                    noise_prior=noise_prior, prior_mean=prior_mean)
+                                    noise_prior=noise_prior, prior_mean=prior_mean,
+                                    smoothness=smoothness)
     feas = FeasibilityModel().fit(fs.encode(table), failed)
     ctx_opts = {k: options[k] for k in ("acquisition", "multi", "beta", "xi", "n_mc",
                                            "incumbent")

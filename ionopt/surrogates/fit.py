@@ -293,15 +293,43 @@ def _make(name, seed, transform, gp_params=None):
     return est
 
 
-def _gp_params(target, transform, y_units, fs, noise_prior, prior_mean):
+def _gp_params(target, transform, y_units, fs, noise_prior, prior_mean, smoothness):
     """Target-specific GP settings: noise prior (domain default or override), one length
-    scale per recipe parameter, prior mean."""
+    scale per recipe parameter, prior mean, kernel smoothness."""
     level = noise_prior[target] if target in noise_prior else NOISE_LEVELS.get(target)
     out = {"noise_prior": noise_prior_sd(level, transform, y_units),
            "length_scale_groups": fs.encoded_groups}
     mean = prior_mean[target] if target in prior_mean else PRIOR_MEANS.get(target)
     if mean is not None:
         out["mean"] = mean
+    if target in smoothness:
+        out["nu"] = smoothness[target]
+    return out
+
+
+#: Matern smoothness values the GP implements.
+SMOOTHNESS = (0.5, 1.5, 2.5)
+
+
+def _smoothness_map(smoothness, targets) -> dict:
+    """``smoothness`` (None, one value or target -> value) as target -> nu, validated."""
+    if smoothness is None:
+        return {}
+    if isinstance(smoothness, Mapping):
+        unknown = [k for k in smoothness if k not in targets]
+        if unknown:
+            raise ModelError(f"smoothness: {', '.join(map(str, unknown))} not among the "
+                             "targets")
+        out = dict(smoothness)
+    else:
+        out = {t: smoothness for t in targets}
+    for t, nu in out.items():
+        ok = isinstance(nu, (int, float)) and not isinstance(nu, bool) and \
+            float(nu) in SMOOTHNESS
+        if not ok:
+            raise ModelError(f"smoothness ({t}): expected the Matern nu 0.5, 1.5 or 2.5, "
+                             f"got {nu!r}")
+        out[t] = float(nu)
     return out
 
 
@@ -336,6 +364,7 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
                    warm_start: Surrogates | None = None,
                    noise_prior: Mapping[str, Any] | None = None,
                    prior_mean: Mapping[str, str | float] | None = None,
+                   smoothness: float | Mapping[str, float] | None = None,
                    calibrate: bool | None = None) -> Surrogates:
     """Fit one surrogate per target on a table of recipes and measured targets.
 
@@ -383,6 +412,12 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
         ``"max"`` or a number in the modelled space. Targets not listed use
         :data:`~ionopt.surrogates.priors.PRIOR_MEANS` (conductivity: ``"min"``, the
         lowest measured value) or the training mean.
+    smoothness : float, mapping or None
+        Matern smoothness nu of the GP kernel (0.5, 1.5 or 2.5), for every target or per
+        target; ``None``: 2.5 (smooth; the most accurate interpolation of the
+        conductivity curves in ``benchmarks/results/small_curves.md``). The optimizer
+        asks for 1.5 (see :class:`~ionopt.optimizer.NativeBackend`). Named GP models
+        only.
     calibrate : bool or None
         Rescale each model's predictive sd so that its cross-validated 95 % intervals
         hold 95 % of held-out measurements (:class:`~ionopt.surrogates.calibration.
@@ -426,6 +461,7 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
         unknown = [k for k in opt if k not in targets]
         if unknown:
             raise ModelError(f"{label}: {', '.join(map(str, unknown))} not among the targets")
+    smoothness = _smoothness_map(smoothness, targets)
 
     group_labels = None
     if groups is not None:
@@ -487,7 +523,7 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
         g = None if group_labels is None else group_labels[rows_t]
         cv_groups[t] = g
         X_df = X_all.iloc[sel]
-        gp_params = _gp_params(t, tr[t], y_units, fs, noise_prior, prior_mean)
+        gp_params = _gp_params(t, tr[t], y_units, fs, noise_prior, prior_mean, smoothness)
         choice = per_target[t]
         if isinstance(choice, str):
             if choice != "auto" and choice not in MODELS:
@@ -550,6 +586,8 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
                                  for k, v in noise_prior.items()}
     if prior_mean:
         config["prior_mean"] = dict(prior_mean)
+    if smoothness:
+        config["smoothness"] = dict(smoothness)
     if isinstance(config["model"], Mapping):
         config["model"] = dict(config["model"])
     report = _report_frame(rows) if (auto_used and all(

@@ -150,3 +150,25 @@ def test_grouped_gradient_matches_central_differences(nu):
     f = lambda v: gp._neg_log_post(v, X, y, prior, groups)[0]  # noqa: E731
     num = np.array([(f(u + 1e-6 * e) - f(u - 1e-6 * e)) / 2e-6 for e in np.eye(g + 2)])
     np.testing.assert_allclose(grad, num, rtol=1e-4, atol=1e-5)
+
+
+def test_smoothness_sets_the_matern_nu_per_target_and_is_recorded(table, spec):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = fit_surrogates(table.head(8), T, features=spec, model="gp")
+        rough = fit_surrogates(table.head(8), T, features=spec, model="gp", smoothness=1.5)
+        per = fit_surrogates(table.head(8), T, features=spec, model="gp",
+                             smoothness={T: 0.5})
+    assert plain[T].estimator.nu == 2.5 and "smoothness" not in plain.config
+    assert rough[T].estimator.nu == 1.5 and rough.config["smoothness"] == {T: 1.5}
+    assert per[T].estimator.nu == 0.5
+    # a rougher kernel is a different model of the same data, not a relabelled one
+    X = spec.encode(table.head(8))
+    assert not np.allclose(plain[T].estimator.predict_latent(X)[1],
+                           rough[T].estimator.predict_latent(X)[1])
+    for bad in (2, True, "1.5"):
+        with pytest.raises(ModelError, match=r"smoothness \(conductivity_s_cm\): expected "
+                                             "the Matern nu 0.5, 1.5 or 2.5"):
+            fit_surrogates(table, T, features=spec, model="gp", smoothness=bad)
+    with pytest.raises(ModelError, match="smoothness: other not among the targets"):
+        fit_surrogates(table, T, features=spec, smoothness={"other": 1.5})
