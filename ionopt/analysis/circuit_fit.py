@@ -23,6 +23,19 @@ frequency, an inductance from the inductive points. Further starts perturb that 
 lowest cost wins. Interchangeable blocks (two ``p(R,C)`` in series) may come back with
 their labels swapped: compare them by time constant, not by name.
 
+Fixed parameters
+----------------
+``fixed={"R0": 12.0, "C1": 2e-6}`` holds those parameters at the given values (SI units)
+and fits only the others, like impedance.py's ``CustomCircuit(constants=...)`` -- for a
+series resistance measured separately, or a known electrode capacitance. Held parameters
+are not free: they are left out of the optimisation vector, of the points-per-parameter
+checks and of the degrees of freedom ``2 * n_points - n_free_params`` that scale the
+standard errors. They are reported in ``parameters`` with exactly the value given, a
+standard error of ``0.0`` (they carry no uncertainty *from this fit*; the free parameters'
+errors are conditional on the fixed values being right) and ``parameter_fixed[name] is
+True``. Fixing a parameter at a wrong value is not detected as such: the free parameters
+compensate as best they can and ``rel_residual`` grows.
+
 Inductive points
 ----------------
 High-frequency points with ``Z'' > 0`` (cable inductance) cannot be described by a
@@ -77,7 +90,14 @@ class CircuitFitResult(AnalysisResult):
         Unit of each parameter.
     parameter_stderr : dict of str to float
         Standard errors in the same units (linearised, from the Jacobian at the optimum
-        and the residual variance; ``inf`` when a parameter is not determined).
+        and the residual variance; ``inf`` when a parameter is not determined; ``0.0``
+        for a parameter held fixed).
+    parameter_fixed : dict of str to bool
+        True for the parameters held at the value given in ``fit_circuit(fixed=...)``,
+        False for the fitted ones.
+    n_free_params : int
+        Parameters actually fitted (all parameters minus the fixed ones); the degrees of
+        freedom of the residual variance are ``2 * n_points - n_free_params``.
     rel_residual : float
         RMS of ``|Z - Z_fit| / |Z|`` over the fitted points (fraction).
     weighting : str
@@ -96,6 +116,8 @@ class CircuitFitResult(AnalysisResult):
     parameters: dict = field(default_factory=dict, metadata={"export": False})
     parameter_units: dict = field(default_factory=dict, metadata={"export": False})
     parameter_stderr: dict = field(default_factory=dict, metadata={"export": False})
+    parameter_fixed: dict = field(default_factory=dict, metadata={"export": False})
+    n_free_params: int = 0
     rel_residual: float = math.nan
     weighting: str = "modulus"
     n_points: int = 0
@@ -112,9 +134,13 @@ class CircuitFitResult(AnalysisResult):
 
         Parameter keys are the lower-case parameter name with its unit, e.g.
         ``r0_ohm``, ``c1_f``, ``cpe1_q_s_sn``, ``cpe1_n``, ``wo1_tau_s``; each has a
-        ``<key>_stderr`` companion. Non-finite values become None.
+        ``<key>_stderr`` companion. ``fixed_parameters`` lists the names of the
+        parameters held fixed (empty when all were fitted). Non-finite values become
+        None.
         """
         out = super().to_dict()
+        out["fixed_parameters"] = [n for n, is_fixed in self.parameter_fixed.items()
+                                   if is_fixed]
         for name, value in self.parameters.items():
             key = export_key(name, self.parameter_units.get(name, ""))
             err = self.parameter_stderr.get(name, math.nan)
@@ -249,12 +275,23 @@ def _auto_guess(circ: Circuit, f: np.ndarray, z: np.ndarray,
 # --------------------------------------------------------------------------- fit
 
 
-def _residual_fn(circ: Circuit, f: np.ndarray, z: np.ndarray, weighting: str):
+def _residual_fn(circ: Circuit, f: np.ndarray, z: np.ndarray, weighting: str,
+                 free: np.ndarray, full: np.ndarray):
+    """Residuals as a function of the log of the *free* parameters only.
+
+    ``full`` is the complete parameter vector with the fixed values in place; the free
+    entries (mask ``free``) are overwritten on each call. Keeping fixed parameters out of
+    the optimisation vector (rather than pinning them with tight bounds) gives a Jacobian
+    with exactly one column per fitted parameter, so the covariance and the degrees of
+    freedom below count only those.
+    """
     wt = 1.0 / np.abs(z) if weighting == "modulus" else np.ones(z.size)
+    values = full.astype(float).copy()
 
     def resid(logp: np.ndarray) -> np.ndarray:
+        values[free] = np.exp(logp)
         with np.errstate(all="ignore"):
-            d = (circ.impedance(f, np.exp(logp)) - z) * wt
+            d = (circ.impedance(f, values) - z) * wt
         out = np.concatenate([d.real, d.imag])
         return np.where(np.isfinite(out), out, 1e10)
 
@@ -269,14 +306,64 @@ def _lookup(mapping, what: str, circ: Circuit) -> dict:
                             f"got {type(mapping).__name__}")
     unknown = [k for k in mapping if k not in circ.param_names]
     if unknown:
+        hints = [h for h in (_index_name_hint(k, circ) for k in unknown) if h]
         raise AnalysisError(f"{what} names unknown parameter(s) {unknown}; circuit "
-                            f"{circ.text} has {circ.param_names}")
+                            f"{circ.text} has {circ.param_names}"
+                            + (f" ({'; '.join(hints)})" if hints else ""))
     return dict(mapping)
+
+
+def _index_name_hint(key, circ: Circuit) -> str:
+    """Translation of an impedance.py-style name (``"Wo1_0"``) to ionopt's, or ``""``.
+
+    impedance.py numbers the parameters of multi-parameter elements (``Wo1_0``,
+    ``Wo1_1``); ionopt names them (``Wo1_Z0``, ``Wo1_tau``). Users porting a
+    ``constants=`` dict hit exactly this, so the error says what to write instead.
+    """
+    m = re.fullmatch(r"(.+)_(\d+)", str(key))
+    if not m:
+        return ""
+    el = dict(circ.elements).get(m.group(1))
+    idx = int(m.group(2))
+    if el is None or len(el.params) < 2 or idx >= len(el.params):
+        return ""
+    return (f"{key!r} is impedance.py's numbering; ionopt calls it "
+            f"{m.group(1) + '_' + el.params[idx]!r}")
+
+
+def _fixed_values(fixed, circ: Circuit) -> dict[str, float]:
+    """Checked ``fixed`` mapping: known names, finite values in each parameter's domain."""
+    out = {}
+    for name, value in _lookup(fixed, "fixed", circ).items():
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise AnalysisError(f"fixed[{name!r}] is not a number: {value!r}") from None
+        el_name, el, k = circ.element_of(name)
+        unit = circ.param_units[circ.param_names.index(name)]
+        if el.name == "CPE" and el.params[k] == "n":
+            # The element is defined for 0 < n <= 1 (n = 1: ideal capacitor; the default
+            # bounds keep a fitted n there too); a held value outside it is a mistake.
+            if not (math.isfinite(v) and 0 < v <= 1):
+                raise AnalysisError(f"fixed[{name!r}] = {v:g}: a CPE exponent must satisfy "
+                                    "0 < n <= 1")
+        elif not (math.isfinite(v) and v > 0):
+            # Every element parameter (R, C, L, Q, sigma, Z0, tau) is a positive
+            # physical quantity; zero or negative would also make 1/Z or log(p) blow up.
+            raise AnalysisError(f"fixed[{name!r}] = {v:g} must be positive and finite "
+                                f"({name} of element {el_name} is in {unit or '1'})")
+        out[name] = v
+    if out and len(out) == circ.n_params:
+        raise AnalysisError(f"fixed holds every parameter of {circ.text} "
+                            f"({circ.param_names}); leave at least one free to fit, or "
+                            "evaluate it directly with parse_circuit(...).impedance")
+    return out
 
 
 def fit_circuit(spectrum, circuit: str, *, initial_guess: Mapping[str, float] | None = None,
                 bounds: Mapping[str, tuple[float, float]] | None = None, n_starts: int = 8,
-                weighting: str = "modulus") -> CircuitFitResult:
+                weighting: str = "modulus",
+                fixed: Mapping[str, float] | None = None) -> CircuitFitResult:
     """Fit the named equivalent circuit to an impedance spectrum.
 
     Parameters
@@ -299,6 +386,18 @@ def fit_circuit(spectrum, circuit: str, *, initial_guess: Mapping[str, float] | 
     weighting : {"modulus", "unit"}, default "modulus"
         Residuals divided by the data's ``|Z|`` (proportional noise), or unweighted
         (absolute noise; impedance.py's default).
+    fixed : mapping of str to float, optional
+        Parameters held at known values during the fit, by the names of
+        ``CircuitFitResult.parameters`` (e.g. ``{"R0": 12.0}`` in ohm, ``{"C1": 2e-6}``
+        in F, ``{"Wo1_tau": 5.0}`` in s; SI units as in the class docstring). Values must
+        be finite and positive (CPE exponents: ``0 < n <= 1``); default bounds do not
+        apply to them, but a value outside explicit ``bounds`` for the same name is an
+        error. An ``initial_guess`` entry for a fixed parameter is ignored. At least one
+        parameter must stay free. Fixed parameters are reported with their given value,
+        standard error ``0.0`` and ``parameter_fixed[name] = True``, and are not counted
+        in ``n_free_params`` or the degrees of freedom. Like impedance.py's
+        ``CustomCircuit(constants=...)``, but with ionopt's parameter names (``Wo1_Z0``,
+        not ``Wo1_0``).
 
     Returns
     -------
@@ -309,7 +408,9 @@ def fit_circuit(spectrum, circuit: str, *, initial_guess: Mapping[str, float] | 
     ------
     AnalysisError
         Unparsable circuit (the message names the bad token), unusable spectrum, more
-        parameters than data, bad guesses or bounds, unknown weighting.
+        free parameters than data, bad guesses, bounds or fixed values (unknown name,
+        non-numeric, non-finite or out of the parameter's domain, every parameter
+        fixed), unknown weighting.
     """
     from scipy.optimize import least_squares
 
@@ -321,6 +422,7 @@ def fit_circuit(spectrum, circuit: str, *, initial_guess: Mapping[str, float] | 
         raise AnalysisError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
     if not isinstance(n_starts, int | np.integer) or n_starts < 1:
         raise AnalysisError(f"n_starts must be a positive integer, got {n_starts!r}")
+    held = _fixed_values(fixed, circ)
     f, z = _spectrum(spectrum)
     warnings: list[str] = []
 
@@ -338,21 +440,27 @@ def fit_circuit(spectrum, circuit: str, *, initial_guess: Mapping[str, float] | 
                 f"{f[ind].max():.3g} Hz) dropped: the circuit has no L element; add one "
                 "(e.g. 'L0-...') to fit them")
             f, z = f[~ind], z[~ind]
-    p = circ.n_params
+    names = circ.param_names
+    n_all = circ.n_params
+    free = np.array([n not in held for n in names])
+    # Only free parameters consume data: all the counts below use p, not n_all.
+    p = int(free.sum())
+    what = (f"{p} free parameters of {circ.text} ({n_all - p} fixed)" if held
+            else f"{p} parameters of {circ.text}")
     if 2 * f.size < p + 1 or f.size < 3:
         raise AnalysisError(
             f"spectrum has {f.size} usable point(s) ({2 * f.size} real residuals) for "
-            f"{p} parameters of {circ.text}: too few to fit")
+            f"{what}: too few to fit")
     if f.size < 2 * p:
-        warnings.append(f"only {f.size} points for {p} parameters: the fit is poorly "
+        warnings.append(f"only {f.size} points for {what}: the fit is poorly "
                         "constrained")
 
     guess = _lookup(initial_guess, "initial_guess", circ)
     user_bounds = _lookup(bounds, "bounds", circ)
     scale = float(np.abs(z).max())
-    lo = np.empty(p)
-    hi = np.empty(p)
-    for i, (name, unit) in enumerate(zip(circ.param_names, circ.param_units)):
+    lo = np.empty(n_all)
+    hi = np.empty(n_all)
+    for i, (name, unit) in enumerate(zip(names, circ.param_units)):
         lo[i], hi[i] = _bounds_for(unit, scale)
         if name in user_bounds:
             try:
@@ -364,6 +472,10 @@ def fit_circuit(spectrum, circuit: str, *, initial_guess: Mapping[str, float] | 
                 raise AnalysisError(f"bounds[{name!r}] = ({b_lo:g}, {b_hi:g}) must satisfy "
                                     "0 < low < high < inf (parameters are fitted in log)")
             lo[i], hi[i] = b_lo, b_hi
+            if name in held and not b_lo <= held[name] <= b_hi:
+                raise AnalysisError(f"fixed[{name!r}] = {held[name]:g} lies outside "
+                                    f"bounds[{name!r}] = ({b_lo:g}, {b_hi:g}); drop one "
+                                    "of the two")
     for name, value in guess.items():
         try:
             v = float(value)
@@ -373,32 +485,40 @@ def fit_circuit(spectrum, circuit: str, *, initial_guess: Mapping[str, float] | 
             raise AnalysisError(f"initial_guess[{name!r}] = {v:g} must be positive and "
                                 "finite (parameters are fitted in log)")
         guess[name] = v
+    # A start value means nothing for a held parameter (checked above all the same, so
+    # a garbage entry is still reported); dropping it lets users pass a previous fit's
+    # ``parameters`` as ``initial_guess`` while fixing some of them.
+    guess = {n: v for n, v in guess.items() if n not in held}
 
-    log_lo, log_hi = np.log(lo), np.log(hi)
+    # From here on bounds, starts and the solution live in the free subspace.
+    full = np.array([held.get(n, np.nan) for n in names])
+    log_lo, log_hi = np.log(lo[free]), np.log(hi[free])
     margin = 1e-9 * (log_hi - log_lo)
 
     def clip(x: np.ndarray) -> np.ndarray:
-        return np.clip(np.log(x), log_lo + margin, log_hi - margin)
+        return np.clip(np.log(x[free]), log_lo + margin, log_hi - margin)
 
+    # The automatic guess is built for the whole circuit from the spectrum's shape and
+    # then restricted to the free entries, so it works unchanged whatever is held.
     base = _auto_guess(circ, f, z)
     for name, v in guess.items():
-        base[circ.param_names.index(name)] = v
+        base[names.index(name)] = v
     starts = [clip(base)]
     n_caps = sum(el.name in ("C", "CPE") for _, el in circ.elements)
     if n_caps >= 2 and n_starts > 1:
         rev = _auto_guess(circ, f, z, tau_order=list(range(n_caps))[::-1])
         for name, v in guess.items():
-            rev[circ.param_names.index(name)] = v
+            rev[names.index(name)] = v
         starts.append(clip(rev))
     rng = np.random.default_rng(_SEED)
-    is_exp = np.array([u == "" for u in circ.param_units])
+    is_exp = np.array([u == "" for u in circ.param_units])[free]
     while len(starts) < n_starts:
         step = rng.uniform(-1.0, 1.0, p) * np.log(10.0)
         step[is_exp] = rng.uniform(-0.3, 0.0, int(is_exp.sum()))
         starts.append(np.clip(starts[len(starts) % max(1, min(2, len(starts)))] + step,
                               log_lo + margin, log_hi - margin))
 
-    resid = _residual_fn(circ, f, z, weighting)
+    resid = _residual_fn(circ, f, z, weighting, free, full)
     best = None
     for x0 in starts[:n_starts]:
         try:
@@ -412,7 +532,7 @@ def fit_circuit(spectrum, circuit: str, *, initial_guess: Mapping[str, float] | 
     if best is None:
         raise AnalysisError(f"no start of the fit of {circ.text} converged")
 
-    values = np.exp(best.x)
+    free_values = np.exp(best.x)
     m = best.fun.size
     dof = max(1, m - p)
     s2 = 2.0 * best.cost / dof
@@ -421,20 +541,27 @@ def fit_circuit(spectrum, circuit: str, *, initial_guess: Mapping[str, float] | 
         cov = np.linalg.pinv(jtj) * s2
         rank = np.linalg.matrix_rank(jtj)
     var_log = np.clip(np.diag(cov), 0.0, None)
-    stderr = values * np.sqrt(var_log)
+    free_stderr = free_values * np.sqrt(var_log)
     if rank < p:
         # Directions the data do not constrain at all: no meaningful error bar.
         _, s, vt = np.linalg.svd(best.jac, full_matrices=False)
         null = np.abs(vt[s < s.max() * 1e-10 * max(best.jac.shape)]).max(axis=0) \
             if np.any(s < s.max() * 1e-10 * max(best.jac.shape)) else np.zeros(p)
-        stderr = np.where(null > 1e-3, np.inf, stderr)
+        free_stderr = np.where(null > 1e-3, np.inf, free_stderr)
 
+    # Back to the whole circuit: fixed entries keep exactly the value given, and a zero
+    # error (they were not estimated here; see the module notes).
+    values = full.copy()
+    values[free] = free_values
+    stderr = np.zeros(n_all)
+    stderr[free] = free_stderr
     z_fit = circ.impedance(f, values)
     rel = float(np.sqrt(np.mean(np.abs(z_fit - z) ** 2 / np.abs(z) ** 2)))
-    names = circ.param_names
-    for i, name in enumerate(names):
-        at_lo = best.x[i] - log_lo[i] < 1e-3 * (log_hi[i] - log_lo[i])
-        at_hi = log_hi[i] - best.x[i] < 1e-3 * (log_hi[i] - log_lo[i])
+    free_idx = np.flatnonzero(free)
+    for j, i in enumerate(free_idx):  # j: index in the free vector, i: in the circuit
+        name = names[i]
+        at_lo = best.x[j] - log_lo[j] < 1e-3 * (log_hi[j] - log_lo[j])
+        at_hi = log_hi[j] - best.x[j] < 1e-3 * (log_hi[j] - log_lo[j])
         if circ.param_units[i] == "" and at_hi and name not in user_bounds:
             continue  # CPE exponent at 1 is an ideal capacitor, not a problem
         if at_lo or at_hi:
@@ -447,7 +574,9 @@ def fit_circuit(spectrum, circuit: str, *, initial_guess: Mapping[str, float] | 
                             f"{stderr[i]:.3g} vs value {values[i]:.4g})")
     if rel > _POOR_FIT:
         warnings.append(f"poor fit: RMS relative residual {rel:.3f} > {_POOR_FIT}; the "
-                        f"circuit {circ.text} may not describe this spectrum")
+                        f"circuit {circ.text} may not describe this spectrum"
+                        + (f", or a fixed value ({', '.join(sorted(held))}) is wrong"
+                           if held else ""))
 
     return CircuitFitResult(
         method=f"circuit_fit:{circ.text}",
@@ -457,6 +586,8 @@ def fit_circuit(spectrum, circuit: str, *, initial_guess: Mapping[str, float] | 
         parameters={n: float(v) for n, v in zip(names, values)},
         parameter_units=dict(zip(names, circ.param_units)),
         parameter_stderr={n: float(e) for n, e in zip(names, stderr)},
+        parameter_fixed={n: n in held for n in names},
+        n_free_params=p,
         rel_residual=rel,
         weighting=weighting,
         n_points=int(f.size),
