@@ -19,7 +19,9 @@ Rules the store keeps
   line of a typed-in results file (path, sha256, line), with the analysis method, ionopt
   version and QC flags.
 * The same raw file (by sha256) or the same typed row cannot be stored twice; adding it
-  again for the same film is reported as skipped, for another film it is an error.
+  again for the same film is reported as skipped, for another film it is an error. A
+  measurement of several files (``transference``: i-t plus EIS before and after) keeps
+  every file's path, sha256 and size, and none of its files may belong to another one.
 * A result for an unknown film is an error; a result for a proposal moves it to
   ``measured``.
 * Values measured at a temperature other than the campaign's reference temperature
@@ -45,7 +47,8 @@ from ionopt.campaign import schema as S
 from ionopt.campaign._tables import (CONDITION_COLUMNS, ID_COLUMNS, KNOWN_TARGETS,
                                      PROPOSAL_OUTPUT_COLUMNS, clean, content_hash, file_digest,
                                      is_blank, number, ordered_union, read_table, where)
-from ionopt.campaign.raw import GEOMETRY_COLUMNS, get_kind
+from ionopt.campaign.raw import (ALIASES, FILE_COLUMNS, GEOMETRY_COLUMNS, KINDS, get_kind,
+                                 parse_number)
 from ionopt.analysis.batch import QC_SEPARATOR
 from ionopt.campaign.store import Store, now, resolve_db
 from ionopt.errors import DataError, IonoptError, StoreError
@@ -432,10 +435,16 @@ class Campaign:
                    "qc_flags": QC_SEPARATOR.join(r["qc_flags"] or []), "created_at": r["created_at"]}
             rec.update({f"geometry.{k}": v for k, v in (r["geometry"] or {}).items()})
             rec.update({f"conditions.{k}": v for k, v in (r["conditions"] or {}).items()})
+            for f in _input_files(r["derived"]):
+                if f["role"] != "file":  # companions: eis_before_path, _sha256, _size_bytes
+                    rec.update({f"{f['role']}_path": f.get("path"),
+                                f"{f['role']}_sha256": f.get("sha256"),
+                                f"{f['role']}_size_bytes": f.get("size_bytes")})
             rec.update(by_meas.get(r["id"], {}))
             records.append(rec)
         out = pd.DataFrame.from_records(records)
-        for col in ("file_size_bytes", "file_line"):
+        for col in ("file_size_bytes", "file_line",
+                    *(c for c in out.columns if c.endswith("_size_bytes"))):
             if col in out:
                 out[col] = out[col].astype("Int64")
         return out
@@ -857,11 +866,13 @@ class Campaign:
                 progress: Callable[[int, int], None] | None = None) -> AddReport:
         """Analyse raw files listed in a manifest and store each in its own transaction.
 
-        See :mod:`ionopt.campaign.raw` for the manifest's columns. Each file is hashed
-        (sha256 + size), analysed with ionopt's analysis for its ``kind``, and stored with
-        its derived targets in one transaction. A file already stored for the same film
-        and kind is skipped (re-running after an interruption is safe); bad rows are
-        reported in ``AddReport.errors`` and the others still stored.
+        See :mod:`ionopt.campaign.raw` for the manifest's columns. Each row is one
+        measurement: its files (``file``, plus ``eis_before``/``eis_after`` for
+        ``transference``) are hashed (sha256 + size), analysed with ionopt's analysis for
+        its ``kind``, and stored with the derived targets and every file's provenance in
+        one transaction. A row whose files are already stored for the same film and kind
+        is skipped (re-running after an interruption is safe); bad rows are reported in
+        ``AddReport.errors`` and the others still stored.
 
         Parameters
         ----------
@@ -886,7 +897,7 @@ class Campaign:
         known = set(table.columns)
         cond_cols = [c for c in table.columns
                      if c not in {*ID_COLUMNS, "kind", "file", "format", "temperature_c",
-                                  *GEOMETRY_COLUMNS}]
+                                  *GEOMETRY_COLUMNS, *ALIASES, *FILE_COLUMNS}]
         for i in range(len(table)):
             row = table.iloc[i]
             at = where(name, i, path)
@@ -914,18 +925,25 @@ class Campaign:
         kind = get_kind(row["kind"], at)
         if is_blank(row["file"]):
             raise DataError(f"{at}: file: blank; expected the raw file's path")
-        file = Path(str(row["file"]).strip()).expanduser()
-        if not file.is_absolute():
-            file = base / file
-        if not file.is_file():
-            raise DataError(f"{at}: file: {file}: no such file")
-        geometry = {c: number(row[c], f"{at}: {c}", positive=True)
-                    for c in GEOMETRY_COLUMNS if c in known}
+        file = _raw_path(row["file"], "file", at, base)
+        geometry = {c: parse_number(row[c], c, at) for c in GEOMETRY_COLUMNS if c in known}
         geometry = {k: v for k, v in geometry.items() if v is not None}
-        for group in kind.required:
-            if not any(c in geometry for c in group):
-                raise DataError(f"{at}: {' or '.join(group)}: missing; a file of kind "
-                                f"{kind.name} needs {' or '.join(group)}")
+        for alias, column in ALIASES.items():
+            if alias in known and not is_blank(row[alias]):
+                if column in geometry:
+                    raise DataError(f"{at}: {alias}: give {column} or its alias {alias}, "
+                                    "not both")
+                geometry[column] = parse_number(row[alias], alias, at)
+        files = {}
+        for column in FILE_COLUMNS:
+            if column not in known or is_blank(row[column]):
+                continue
+            if column not in kind.files:
+                takers = ", ".join(sorted(k for k, v in KINDS.items() if column in v.files))
+                raise DataError(f"{at}: {column}: a file of kind {kind.name} takes no "
+                                f"{column} (only {takers or 'no kind'} does); leave it blank")
+            files[column] = _raw_path(row[column], column, at, base)
+        kind.check(set(geometry) | set(files), at)
         temperature = number(row["temperature_c"], f"{at}: temperature_c") \
             if "temperature_c" in known else None
         fmt = None if "format" not in known or is_blank(row["format"]) else str(row["format"])
@@ -933,7 +951,7 @@ class Campaign:
         if not ident:
             raise DataError(f"{at}: {id_col}: blank; expected the film this file belongs to")
         conditions = {c: clean(row[c]) for c in cond_cols if not is_blank(row[c])}
-        return {"kind": kind, "file": file.resolve(), "geometry": geometry,
+        return {"kind": kind, "file": file, "files": files, "geometry": geometry,
                 "temperature_c": temperature, "format": fmt, "ident": ident,
                 "conditions": conditions}
 
@@ -948,25 +966,42 @@ class Campaign:
 
     def _store_raw(self, entry: dict, at: str, report: AddReport) -> None:
         kind, file = entry["kind"], entry["file"]
-        sha, size = file_digest(file)
+        inputs: dict[str, Path] = {"file": file, **entry["files"]}
+        digests = {role: file_digest(path) for role, path in inputs.items()}
+        first_role: dict[str, str] = {}
+        for role, (sha_, _) in digests.items():
+            if sha_ in first_role:
+                other = first_role[sha_]
+                raise DataError(f"{at}: {role}: {inputs[role]} has the same sha256 as "
+                                f"{other} ({inputs[other].name}); each file of a measurement "
+                                "must be a different raw file")
+            first_role[sha_] = role
+        sha, size = digests["file"]
         with self.store.read() as conn:
             recipe_id, sample = self._resolve_film(conn, entry["ident"], at)
-            if self._duplicate(conn, sha, recipe_id, kind.name, file, at, report):
+            if self._duplicate(conn, inputs, digests, recipe_id, kind.name, at, report):
                 return
-        result = kind.run(str(file), entry["geometry"], entry["format"])
-        sha_after, size_after = file_digest(file)
-        if (sha_after, size_after) != (sha, size):
-            raise DataError(f"{at}: file: {file} changed while it was analysed; add it again")
+        result = kind.run(str(file), entry["geometry"], entry["format"],
+                          files={role: str(path) for role, path in entry["files"].items()})
+        for role, path in inputs.items():
+            if file_digest(path) != digests[role]:
+                raise DataError(f"{at}: {role}: {path} changed while it was analysed; add "
+                                "it again")
         values = kind.values(result)
         if not values:
             flags = QC_SEPARATOR.join(getattr(result, "warnings", []) or [])
             raise DataError(f"{at}: {kind.name} analysis of {file.name} gave no "
                             f"{' or '.join(kind.targets)}" + (f" ({flags})" if flags else ""))
         derived = result.to_dict() if hasattr(result, "to_dict") else {}
+        derived["input_files"] = [
+            {"role": role, "path": str(path), "sha256": digests[role][0],
+             "size_bytes": digests[role][1]} for role, path in inputs.items()]
+        qc_flags = list(getattr(result, "warnings", []) or [])
+        qc_flags += [n for n in kind.notes(result, entry["geometry"]) if n not in qc_flags]
         with self.store.write() as conn:
             self.store.lock_campaign(conn, self.id)
             recipe_id, sample = self._resolve_film(conn, entry["ident"], at)
-            if self._duplicate(conn, sha, recipe_id, kind.name, file, at, report):
+            if self._duplicate(conn, inputs, digests, recipe_id, kind.name, at, report):
                 return
             stamp = now()
             mid = self._insert_measurement(
@@ -975,29 +1010,79 @@ class Campaign:
                 temperature_c=entry["temperature_c"], geometry=entry["geometry"],
                 conditions=entry["conditions"], derived=derived,
                 method=getattr(result, "method", None) or None,
-                qc_flags=list(getattr(result, "warnings", []) or []), values=values,
-                stamp=stamp)
+                qc_flags=qc_flags, values=values, stamp=stamp)
             report.measured += self._mark_measured(conn, [recipe_id], stamp)
-        report.added.append({"line": at, "sample_id": sample, "measurement_id": mid,
-                             "kind": kind.name, "file": str(file), "sha256": sha, **values})
+        added = {"line": at, "sample_id": sample, "measurement_id": mid, "kind": kind.name,
+                 "file": str(file), "sha256": sha}
+        for role, path in entry["files"].items():
+            added.update({role: str(path), f"{role}_sha256": digests[role][0]})
+        report.added.append({**added, **values})
 
-    def _duplicate(self, conn: Connection, sha: str, recipe_id: int, kind: str, file: Path,
-                   at: str, report: AddReport) -> bool:
+    def _duplicate(self, conn: Connection, inputs: dict[str, Path],
+                   digests: dict[str, tuple[str, int]], recipe_id: int, kind: str, at: str,
+                   report: AddReport) -> bool:
+        """True (and a note in ``report.skipped``) when this measurement is stored already;
+        DataError when one of its files belongs to another measurement."""
+        file, sha = inputs["file"], digests["file"][0]
+        companions = {role: d[0] for role, d in digests.items() if role != "file"}
         hit = conn.execute(
             select(S.measurement.c.id, S.measurement.c.recipe_id, S.measurement.c.kind,
-                   S.measurement.c.file_path, S.recipe.c.sample_id)
+                   S.measurement.c.file_path, S.measurement.c.derived, S.recipe.c.sample_id)
             .join(S.recipe, S.recipe.c.id == S.measurement.c.recipe_id)
             .where(S.measurement.c.campaign_id == self.id,
                    S.measurement.c.content_sha256 == sha)).mappings().first()
-        if hit is None:
+        if hit is not None:
+            if hit["recipe_id"] == recipe_id and hit["kind"] == kind:
+                stored = {f["role"]: f for f in _input_files(hit["derived"])
+                          if f["role"] != "file"}
+                if {r: f["sha256"] for r, f in stored.items()} == companions:
+                    extra = "".join(f", {r} {inputs[r].name}" for r in companions)
+                    report.skipped.append(f"{at}: {file.name}{extra} is already stored "
+                                          f"(measurement {hit['id']}, same sha256); skipped")
+                    return True
+                raise DataError(
+                    f"{at}: file: {file} is already stored as measurement {hit['id']} for "
+                    f"film {hit['sample_id']!r} with other companion files (stored: "
+                    f"{_listed({r: f['path'] for r, f in stored.items()})}; this row: "
+                    f"{_listed({r: str(inputs[r]) for r in companions})}); one raw file "
+                    "cannot belong to two measurements")
+            raise DataError(f"{at}: file: {file} has the same sha256 as {hit['file_path']}, "
+                            f"already stored as {hit['kind']} for film {hit['sample_id']!r}; "
+                            "one raw file cannot belong to two measurements")
+        if companions:
+            main = conn.execute(
+                select(S.measurement.c.kind, S.measurement.c.file_path,
+                       S.measurement.c.content_sha256, S.recipe.c.sample_id)
+                .join(S.recipe, S.recipe.c.id == S.measurement.c.recipe_id)
+                .where(S.measurement.c.campaign_id == self.id,
+                       S.measurement.c.content_sha256.in_(list(companions.values())))
+            ).mappings().first()
+            if main is not None:
+                role = next(r for r, s in companions.items() if s == main["content_sha256"])
+                raise DataError(f"{at}: {role}: {inputs[role]} has the same sha256 as "
+                                f"{main['file_path']}, already stored as {main['kind']} for "
+                                f"film {main['sample_id']!r}; one raw file cannot belong to "
+                                "two measurements")
+        multi = sorted(name for name, k in KINDS.items() if k.files)
+        if not multi:
             return False
-        if hit["recipe_id"] == recipe_id and hit["kind"] == kind:
-            report.skipped.append(f"{at}: {file.name} is already stored (measurement "
-                                  f"{hit['id']}, same sha256); skipped")
-            return True
-        raise DataError(f"{at}: file: {file} has the same sha256 as {hit['file_path']}, "
-                        f"already stored as {hit['kind']} for film {hit['sample_id']!r}; "
-                        "one raw file cannot belong to two measurements")
+        ours = {s: role for role, s in {"file": sha, **companions}.items()}
+        rows = conn.execute(
+            select(S.measurement.c.id, S.measurement.c.kind, S.measurement.c.derived,
+                   S.recipe.c.sample_id)
+            .join(S.recipe, S.recipe.c.id == S.measurement.c.recipe_id)
+            .where(S.measurement.c.campaign_id == self.id, S.measurement.c.kind.in_(multi))
+            .order_by(S.measurement.c.id)).mappings()
+        for r in rows:
+            for f in _input_files(r["derived"]):
+                if f["role"] != "file" and f["sha256"] in ours:
+                    role = ours[f["sha256"]]
+                    raise DataError(
+                        f"{at}: {role}: {inputs[role]} has the same sha256 as {f['path']}, "
+                        f"already stored as {f['role']} of {r['kind']} measurement {r['id']} "
+                        f"for film {r['sample_id']!r}; one raw file cannot belong to two "
+                        "measurements")
+        return False
 
     # ---- status and export ---------------------------------------------------------------
     def status(self) -> CampaignStatus:
@@ -1171,6 +1256,29 @@ class Campaign:
 
 
 # --------------------------------------------------------------------------------------
+def _raw_path(value: Any, column: str, at: str, base: Path) -> Path:
+    """A manifest cell naming a raw file, resolved against ``base``; DataError if missing."""
+    path = Path(str(value).strip()).expanduser()
+    if not path.is_absolute():
+        path = base / path
+    if not path.is_file():
+        raise DataError(f"{at}: {column}: {path}: no such file")
+    return path.resolve()
+
+
+def _input_files(derived: Any) -> list[dict]:
+    """The raw files of a stored measurement (``derived["input_files"]``; [] for typed rows
+    and measurements stored before it was recorded)."""
+    files = derived.get("input_files") if isinstance(derived, Mapping) else None
+    return [f for f in files or [] if isinstance(f, Mapping) and "role" in f
+            and "sha256" in f]
+
+
+def _listed(files: Mapping[str, str]) -> str:
+    """``eis_before a.txt, eis_after b.txt`` (``none`` for no file)."""
+    return ", ".join(f"{role} {Path(path).name}" for role, path in files.items()) or "none"
+
+
 def _for_file(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:

@@ -195,11 +195,15 @@ def add_raw(manifest: str, db: str | None, campaign_name: str | None, as_json: b
     """Analyse raw files listed in MANIFEST.csv and store them with their hashes.
 
     \b
-    Columns: sample_id (or proposal_id), kind (eis, tensile, tga, lsv), file (relative
-    to the manifest), thickness_um, area_cm2 or diameter_mm, temperature_c; others
-    (replicate, note...) are kept. Each file is one transaction; a file already stored
-    is skipped, so re-running after an interruption is safe. Bad rows are reported and
-    the rest stored; the exit code is then 2.
+    Columns: sample_id (or proposal_id), kind (eis, tensile, tga, lsv, cycling,
+    transference, symmetric), file (relative to the manifest), thickness_um, area_cm2
+    or diameter_mm, active_mass_mg, temperature_c; transference: file is the i-t
+    record, eis_before (or r0_ohm) and eis_after (or rss_ohm) the Li|Li spectra,
+    delta_v in V (blank: from the file header); others (replicate, note...) are kept.
+    Every file of a row is hashed and kept. symmetric stores short_circuit_h, or
+    stable_at_least_h (a lower bound) when the cell did not short. Each row is one
+    transaction; a row already stored is skipped, so re-running after an interruption
+    is safe. Bad rows are reported and the rest stored; the exit code is then 2.
     """
     with _open(db, campaign_name) as camp:
         report = camp.add_raw(manifest)

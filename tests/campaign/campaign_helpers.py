@@ -145,3 +145,56 @@ def wait_for(path: Path, timeout_s: float = 60.0, procs: list | None = None) -> 
         if time.monotonic() > end:
             raise AssertionError(f"timed out waiting for {path}")
         time.sleep(0.01)
+
+
+BV_FILES = ("bv_chrono_cse40.txt", "bv_eis_before_cse40.txt", "bv_eis_after_cse40.txt")
+
+
+def bv_set(folder: Path, copy: int = 0) -> dict[str, Path]:
+    """The example Bruce-Vincent set (i-t, EIS before, EIS after of Li | CSE-40 | Li) in
+    ``folder`` as ``chrono``, ``before``, ``after``; ``copy`` > 0 appends that many blank
+    lines, so each copy has its own sha256 (the numbers are the same)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for key, name in zip(("chrono", "before", "after"), BV_FILES):
+        path = folder / (name if copy == 0 else name.replace(".txt", f"_{copy}.txt"))
+        path.write_bytes((EXAMPLES / name).read_bytes() + b"\n" * copy)
+        out[key] = path
+    return out
+
+
+def chrono_without_potential(path: Path) -> Path:
+    """The example i-t record as a bare ``Time/sec,Current/A`` table: no header states the
+    applied potential, so ``delta_v`` must come from the manifest."""
+    lines = (EXAMPLES / BV_FILES[0]).read_text().splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("Time/sec"))
+    rows = [ln.replace(" ", "") for ln in lines[start + 1:] if ln.strip()]
+    path.write_text("Time/sec,Current/A\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def symmetric_csv(path: Path, *, short_at_half: int | None = None, n_half: int = 100,
+                  half_h: float = 1.0, eta_mv: float = 50.0, points: int = 20,
+                  cycler: bool = True) -> Path:
+    """A Li | film | Li square-wave record as in tests/analysis/test_symmetric.py: half-cycles
+    of ``half_h`` h at ±``eta_mv`` mV (rising 10 % within each), ±0.1 mA; from half-cycle
+    ``short_at_half`` on the voltage collapses to ~1 mV (a short at ``short_at_half * half_h``
+    h). ``cycler``: an Arbin export; else a ``Time/sec,Potential/V,Current/A`` table."""
+    rows = []
+    for h in range(n_half):
+        sign = 1 if h % 2 == 0 else -1
+        eta = 1.0 if short_at_half is not None and h >= short_at_half else eta_mv
+        for k in range(points):
+            t = (h + k / points) * half_h * 3600
+            v = sign * eta / 1000.0 * (0.9 + 0.1 * k / (points - 1))
+            rows.append((t, v, sign * 1e-4, h))
+    if cycler:
+        text_ = ["Data_Point,Test_Time(s),Step_Index,Cycle_Index,Current(A),Voltage(V),"
+                 "Charge_Capacity(Ah),Discharge_Capacity(Ah)"]
+        text_ += [f"{n},{t:.1f},{h % 2 + 1},{h // 2 + 1},{i:.6g},{v:.6g},0,0"
+                  for n, (t, v, i, h) in enumerate(rows, start=1)]
+    else:
+        text_ = ["Time/sec,Potential/V,Current/A"]
+        text_ += [f"{t:.1f},{v:.6g},{i:.6g}" for t, v, i, _ in rows]
+    path.write_text("\n".join(text_) + "\n")
+    return path
