@@ -20,8 +20,10 @@ constants (capacitances, CPE coefficients) from the apex frequencies of ``-Z''``
 processes for the elements written first), Warburg time constants from the lowest
 frequency, an inductance from the inductive points. Further starts perturb that one
 (random factors up to 10 per parameter, fixed seed) and swap time-constant order; the
-lowest cost wins. Interchangeable blocks (two ``p(R,C)`` in series) may come back with
-their labels swapped: compare them by time constant, not by name.
+lowest cost wins. Interchangeable blocks (two ``p(R,C)`` in series fit equally well either
+way round) are returned fastest first: sorted by the apex frequency of their ``-Z''``, so
+``R1`` of ``R0-p(R1,C1)-p(R2,C2)`` is the high-frequency arc whichever start won (unless
+one of them has a fixed or bounded parameter: then the user's labels stand).
 
 Fixed parameters
 ----------------
@@ -360,6 +362,34 @@ def _fixed_values(fixed, circ: Circuit) -> dict[str, float]:
     return out
 
 
+def _canonical_order(circ: Circuit, f: np.ndarray, free: np.ndarray, full: np.ndarray,
+                     x: np.ndarray, pinned) -> np.ndarray:
+    """Permutation of the free vector that puts interchangeable blocks fastest first.
+
+    Two ``p(R,C)`` in series fit equally well either way round, so which one a start
+    lands on is an accident of floating point. Sorting each group of interchangeable
+    blocks by the apex frequency of its ``-Z''`` (highest first, like the automatic
+    guess: the element written first is the faster process, e.g. bulk before grain
+    boundary) makes the labels mean something and the result reproducible. Groups with
+    a fixed or user-bounded parameter keep the user's labels.
+    """
+    perm = np.arange(x.size)
+    free_pos = np.cumsum(free) - 1  # circuit index -> index in the free vector
+    values = full.copy()
+    values[free] = np.exp(x)
+    grid = np.geomspace(f.min() * 1e-3, f.max() * 1e3, 600)
+    names = circ.param_names
+    for group in circ.interchangeable_blocks():
+        if any(names[i] in pinned for idx, _ in group for i in idx):
+            continue
+        apex = [float(grid[np.argmax(-parse_circuit(text).impedance(grid, values[idx]).imag)])
+                for idx, text in group]
+        order = sorted(range(len(group)), key=lambda b: -apex[b])
+        for slot, src in zip(group, (group[b] for b in order)):
+            perm[free_pos[slot[0]]] = free_pos[src[0]]
+    return perm
+
+
 def fit_circuit(spectrum, circuit: str, *, initial_guess: Mapping[str, float] | None = None,
                 bounds: Mapping[str, tuple[float, float]] | None = None, n_starts: int = 8,
                 weighting: str = "modulus",
@@ -532,11 +562,14 @@ def fit_circuit(spectrum, circuit: str, *, initial_guess: Mapping[str, float] | 
     if best is None:
         raise AnalysisError(f"no start of the fit of {circ.text} converged")
 
-    free_values = np.exp(best.x)
+    perm = _canonical_order(circ, f, free, full, best.x,
+                             set(held) | set(user_bounds))
+    x, jac = best.x[perm], best.jac[:, perm]
+    free_values = np.exp(x)
     m = best.fun.size
     dof = max(1, m - p)
     s2 = 2.0 * best.cost / dof
-    jtj = best.jac.T @ best.jac
+    jtj = jac.T @ jac
     with np.errstate(all="ignore"):
         cov = np.linalg.pinv(jtj) * s2
         rank = np.linalg.matrix_rank(jtj)
@@ -544,9 +577,9 @@ def fit_circuit(spectrum, circuit: str, *, initial_guess: Mapping[str, float] | 
     free_stderr = free_values * np.sqrt(var_log)
     if rank < p:
         # Directions the data do not constrain at all: no meaningful error bar.
-        _, s, vt = np.linalg.svd(best.jac, full_matrices=False)
-        null = np.abs(vt[s < s.max() * 1e-10 * max(best.jac.shape)]).max(axis=0) \
-            if np.any(s < s.max() * 1e-10 * max(best.jac.shape)) else np.zeros(p)
+        _, s, vt = np.linalg.svd(jac, full_matrices=False)
+        null = np.abs(vt[s < s.max() * 1e-10 * max(jac.shape)]).max(axis=0) \
+            if np.any(s < s.max() * 1e-10 * max(jac.shape)) else np.zeros(p)
         free_stderr = np.where(null > 1e-3, np.inf, free_stderr)
 
     # Back to the whole circuit: fixed entries keep exactly the value given, and a zero
@@ -560,8 +593,8 @@ def fit_circuit(spectrum, circuit: str, *, initial_guess: Mapping[str, float] | 
     free_idx = np.flatnonzero(free)
     for j, i in enumerate(free_idx):  # j: index in the free vector, i: in the circuit
         name = names[i]
-        at_lo = best.x[j] - log_lo[j] < 1e-3 * (log_hi[j] - log_lo[j])
-        at_hi = log_hi[j] - best.x[j] < 1e-3 * (log_hi[j] - log_lo[j])
+        at_lo = x[j] - log_lo[j] < 1e-3 * (log_hi[j] - log_lo[j])
+        at_hi = log_hi[j] - x[j] < 1e-3 * (log_hi[j] - log_lo[j])
         if circ.param_units[i] == "" and at_hi and name not in user_bounds:
             continue  # CPE exponent at 1 is an ideal capacitor, not a problem
         if at_lo or at_hi:

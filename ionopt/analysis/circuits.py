@@ -337,6 +337,51 @@ class Circuit:
             return None
         return bool(walk(self._root, False))
 
+    def interchangeable_blocks(self) -> list[list[tuple[list[int], str]]]:
+        """Groups of blocks in series that differ only in their element indices.
+
+        ``R0-p(R1,C1)-p(R2,C2)`` has one group, the two ``p(R,C)`` blocks: swapping
+        their parameter values leaves the impedance unchanged (series is commutative),
+        so a fit cannot tell them apart. Each block is given as the indices of its
+        parameters in :attr:`param_names` (in string order) and its own circuit string.
+
+        Returns
+        -------
+        list of list of (list of int, str)
+            One inner list per group of two or more interchangeable blocks.
+        """
+        groups: list[list[tuple[list[int], str]]] = []
+
+        def shape(node: _Node) -> str:
+            if node.kind == "el":
+                return self._registry[node.name].name
+            sep = "-" if node.kind == "series" else ","
+            inner = sep.join(shape(c) for c in node.children)
+            return inner if node.kind == "series" else f"p({inner})"
+
+        def names_in(node: _Node) -> list[str]:
+            if node.kind == "el":
+                return [node.name]
+            return [n for c in node.children for n in names_in(c)]
+
+        def walk(node: _Node) -> None:
+            for c in node.children:
+                walk(c)
+            if node.kind != "series":
+                return
+            by_shape: dict[str, list[_Node]] = {}
+            for c in node.children:
+                by_shape.setdefault(shape(c), []).append(c)
+            for blocks in by_shape.values():
+                if len(blocks) > 1:
+                    groups.append([
+                        ([i for n in names_in(b)
+                          for i in range(self._slices[n].start, self._slices[n].stop)],
+                         self._format(b)) for b in blocks])
+
+        walk(self._root)
+        return groups
+
     def impedance(self, freq_hz, params) -> np.ndarray:
         """Impedance (ohm) at ``freq_hz`` (Hz) for the parameter vector ``params``.
 

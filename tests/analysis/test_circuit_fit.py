@@ -418,3 +418,36 @@ def test_fixed_matches_impedance_py_on_its_own_example(shared_data):
                                rtol=2e-3)
     np.testing.assert_allclose([res.parameter_stderr[k] for k in free], peer.conf_,
                                rtol=5e-3)
+
+
+# ------------------------------------------------------- interchangeable blocks
+
+
+def test_interchangeable_blocks_are_found_in_series_only():
+    c = parse_circuit("R0-p(R1,C1)-p(R2,C2)-p(R3,CPE1)")
+    groups = c.interchangeable_blocks()
+    assert [[text for _, text in g] for g in groups] == [["p(R1,C1)", "p(R2,C2)"]]
+    assert [[[c.param_names[i] for i in idx] for idx, _ in g] for g in groups] == \
+        [[["R1", "C1"], ["R2", "C2"]]]
+    assert parse_circuit("p(R1,C1,R2)").interchangeable_blocks() == []
+    assert parse_circuit("R0-p(R1,C1)-Wo1").interchangeable_blocks() == []
+
+
+def test_interchangeable_blocks_come_back_fastest_first():
+    # The data are the same spectrum whichever way round the blocks are labelled;
+    # the slow arc written first must still come back as block 2.
+    slow_first = {"R0": 5.0, "R1": 300.0, "C1": 1e-3, "R2": 100.0, "C2": 1e-7}
+    res = fit_circuit(_spec(RCRC, slow_first), RCRC)
+    assert res.parameters["R1"] == pytest.approx(100.0, rel=1e-5)
+    assert res.parameters["C1"] == pytest.approx(1e-7, rel=1e-5)
+    assert res.parameters["R2"] == pytest.approx(300.0, rel=1e-5)
+    assert res.parameters["C2"] == pytest.approx(1e-3, rel=1e-5)
+    assert res.parameter_stderr["R1"] < res.parameters["R1"]
+
+
+def test_a_fixed_parameter_keeps_the_users_labels():
+    slow_first = {"R0": 5.0, "R1": 300.0, "C1": 1e-3, "R2": 100.0, "C2": 1e-7}
+    res = fit_circuit(_spec(RCRC, slow_first), RCRC, fixed={"C1": 1e-3})
+    assert res.parameters["R1"] == pytest.approx(300.0, rel=1e-4)
+    assert res.parameters["R2"] == pytest.approx(100.0, rel=1e-4)
+    assert res.parameters["C2"] == pytest.approx(1e-7, rel=1e-4)
