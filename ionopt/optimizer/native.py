@@ -78,7 +78,9 @@ class NativeBackend(Backend):
     batch : {"fantasy", "believer", "penalize"}
         How proposals of one batch (and pending experiments) are taken into account.
         The believer is the default because it measured best or tied on most emulators
-        (``benchmarks/results/batch.md``); the fantasies won on the categorical Branin.
+        (``benchmarks/results/batch.md``, 20 seeds): the fantasies were half an
+        experiment ahead only on the Branin mixture (17 vs 17.5) and behind on four of
+        the seven emulators (categorical Branin 38.5 vs 35.5).
     n_fantasies : int
         Worlds of ``batch="fantasy"``.
     n_candidates : int
