@@ -24,6 +24,9 @@ Rules the store keeps
   every file's path, sha256 and size, and none of its files may belong to another one.
 * A result for an unknown film is an error; a result for a proposal moves it to
   ``measured``.
+* A target value, typed or computed from a raw file, must be physically plausible
+  (:data:`~ionopt.campaign._tables.TARGET_LIMITS`: conductivity in (0, 1] S/cm, transference
+  number in [0, 1]...).
 * Values measured at a temperature other than the campaign's reference temperature
   (default 25 °C, ±0.5 °C; blank means the reference) are kept but not aggregated into
   the table the optimizer sees.
@@ -45,8 +48,9 @@ from sqlalchemy import Connection, func, select, update
 from ionopt._version import __version__
 from ionopt.campaign import schema as S
 from ionopt.campaign._tables import (CONDITION_COLUMNS, ID_COLUMNS, KNOWN_TARGETS,
-                                     PROPOSAL_OUTPUT_COLUMNS, clean, content_hash, file_digest,
-                                     is_blank, number, ordered_union, read_table, where)
+                                     PROPOSAL_OUTPUT_COLUMNS, check_target, clean,
+                                     content_hash, file_digest, is_blank, number,
+                                     ordered_union, read_table, where)
 from ionopt.campaign.raw import (ALIASES, FILE_COLUMNS, GEOMETRY_COLUMNS, KINDS, get_kind,
                                  parse_number)
 from ionopt.analysis.batch import QC_SEPARATOR
@@ -472,7 +476,9 @@ class Campaign:
         Raises
         ------
         DataError
-            Any bad row (every problem listed, one per line); nothing is stored then.
+            Any bad row (every problem listed, one per line: a blank film, a value that is
+            not a number or outside :data:`~ionopt.campaign._tables.TARGET_LIMITS`...);
+            nothing is stored then.
         """
         with self.store.write() as conn:
             self.store.lock_campaign(conn, self.id)
@@ -532,11 +538,17 @@ class Campaign:
                 sample_id, recipe_id = self._identify(row, id_col, i, at, recipes,
                                                       by_proposal, id_to_sample, allow_new,
                                                       origin)
-                values = {}
+                values, bad = {}, []
                 for t in targets:
-                    v = number(row[t], f"{at}: {t}")
-                    if v is not None:
-                        values[t] = v
+                    try:
+                        v = number(row[t], f"{at}: {t}")
+                        if v is not None:
+                            values[t] = check_target(t, v, f"{at}: {t}")
+                    except DataError as err:
+                        bad.append(str(err))
+                if bad:
+                    errors += bad
+                    continue
                 if has_failed and _parse_bool(row["failed"], f"{at}: failed"):
                     values["failed"] = 1.0
                 if not values:
@@ -582,7 +594,7 @@ class Campaign:
         if errors:
             shown = errors[:MAX_REPORTED_ERRORS]
             if len(errors) > len(shown):
-                shown.append(f"... and {len(errors) - len(shown)} more bad rows")
+                shown.append(f"... and {len(errors) - len(shown)} more problems")
             raise DataError("\n".join(shown) + "\n(nothing was stored; fix the rows and "
                             "add the file again)" if len(errors) > 1 else shown[0])
         stamp = now()
@@ -992,6 +1004,9 @@ class Campaign:
             flags = QC_SEPARATOR.join(getattr(result, "warnings", []) or [])
             raise DataError(f"{at}: {kind.name} analysis of {file.name} gave no "
                             f"{' or '.join(kind.targets)}" + (f" ({flags})" if flags else ""))
+        for t, v in values.items():
+            check_target(t, v, f"{at}: {t} from the {kind.name} analysis of {file.name}",
+                         hint="check the file, and the row's geometry and its units")
         derived = result.to_dict() if hasattr(result, "to_dict") else {}
         derived["input_files"] = [
             {"role": role, "path": str(path), "sha256": digests[role][0],
