@@ -26,7 +26,9 @@ Rules the store keeps
   ``measured``.
 * A target value, typed or computed from a raw file, must be physically plausible
   (:data:`~ionopt.campaign._tables.TARGET_LIMITS`: conductivity in (0, 1] S/cm, transference
-  number in [0, 1]...).
+  number in [0, 1]...). A column one letter or unit away from a target, parameter or id
+  column (``conductivty_s_cm``) is refused as a typo; other extra columns are kept as
+  notes (as recipe fields of new films).
 * Values measured at a temperature other than the campaign's reference temperature
   (default 25 °C, ±0.5 °C; blank means the reference) are kept but not aggregated into
   the table the optimizer sees.
@@ -34,6 +36,7 @@ Rules the store keeps
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
@@ -56,6 +59,7 @@ from ionopt.campaign.raw import (ALIASES, FILE_COLUMNS, GEOMETRY_COLUMNS, KINDS,
 from ionopt.analysis.batch import QC_SEPARATOR
 from ionopt.campaign.store import Store, now, resolve_db
 from ionopt.errors import DataError, IonoptError, StoreError
+from ionopt.recipes import DERIVED_COLUMNS, add_derived_columns
 
 MASS_COLUMNS = ("filler_g", "litfsi_g", "pvdf_hfp_g")
 RECIPE_KEY_COLUMNS = ("filler", *MASS_COLUMNS)
@@ -63,6 +67,10 @@ DEFAULT_REFERENCE_TEMPERATURE_C = 25.0
 TEMPERATURE_TOLERANCE_C = 0.5
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}$")
 MAX_REPORTED_ERRORS = 20
+#: How alike (difflib ratio) a column must be to a known name to be refused as its typo:
+#: catches a dropped letter or a wrong unit (conductivty_s_cm, litfsi_mg, capacity_mah),
+#: not other quantities (filler_type, solvent_ml, pressing_pressure_mpa).
+TYPO_CUTOFF = 0.8
 
 
 @dataclass
@@ -78,6 +86,8 @@ class AddReport:
         Rows not stored, with the reason (already in the store, no value...).
     errors : list of str
         Bad rows (``add_raw`` only: ``add`` raises on the first bad table instead).
+    notes : list of str
+        Columns that are not a target or parameter, and where they were kept (``add``).
     measured : list of str
         Sample ids of proposals moved to ``measured``.
     new_recipes : list of str
@@ -89,6 +99,7 @@ class AddReport:
     errors: list[str] = field(default_factory=list)
     measured: list[str] = field(default_factory=list)
     new_recipes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -477,8 +488,8 @@ class Campaign:
         ------
         DataError
             Any bad row (every problem listed, one per line: a blank film, a value that is
-            not a number or outside :data:`~ionopt.campaign._tables.TARGET_LIMITS`...);
-            nothing is stored then.
+            not a number or outside :data:`~ionopt.campaign._tables.TARGET_LIMITS`...), or
+            a misspelt column; nothing is stored then.
         """
         with self.store.write() as conn:
             self.store.lock_campaign(conn, self.id)
@@ -501,6 +512,7 @@ class Campaign:
         table, name, path = read_table(source, "results")
         if len(table.columns) == 0 or len(table) == 0:
             raise DataError(f"{name}: no rows; expected a header and one row per measurement")
+        self._refuse_typos(table.columns, name)
         file_sha, file_size = file_digest(path) if path is not None else (None, None)
         file_path = str(path.resolve()) if path is not None else None
         targets = [c for c in table.columns if c in self.targets]
@@ -527,6 +539,13 @@ class Campaign:
         # Columns that are neither recipe, target nor condition: keep them as conditions
         # for known films (notes), as recipe fields for new ones.
         report = AddReport()
+        extra_cols = [c for c in recipe_cols if c not in param_cols and c not in DERIVED_COLUMNS]
+        if extra_cols:
+            kept = ("with each film's recipe" if origin == "seed" else
+                    "with the recipe of new films, as notes of the measurements of known "
+                    "ones" if allow_new else "as notes with each measurement")
+            report.notes.append(f"{name}:1: {', '.join(extra_cols)}: not a target or parameter "
+                                f"of campaign {self.name!r}; kept {kept}")
         errors: list[str] = []
         new: dict[str, dict] = {}
         seen: dict[str, int] = {}
@@ -646,6 +665,24 @@ class Campaign:
                             f"{self.name!r}; expected the sample_id of a proposal or seed "
                             "film (use --new to add films made outside the campaign)")
         return sample, None
+
+    def _refuse_typos(self, columns: Iterable[str], name: str) -> None:
+        """DataError for columns that look like a misspelt target, parameter or id column
+        (:data:`TYPO_CUTOFF`): kept as notes, their values would never reach the optimizer."""
+        known = ordered_union([self.targets, self.space.names, RECIPE_KEY_COLUMNS, ID_COLUMNS,
+                               ["failed", "temperature_c"]])
+        understood = {*known, *CONDITION_COLUMNS, *DERIVED_COLUMNS}
+        typos = []
+        for c in columns:
+            # names extending a known one (conductivity_s_cm_pred, _std, _n) are no typos
+            if c in understood or any(c.startswith(f"{k}_") for k in known):
+                continue
+            match = difflib.get_close_matches(c, known, n=1, cutoff=TYPO_CUTOFF)
+            if match:
+                typos.append(f"{name}:1: unknown column {c!r} (did you mean {match[0]!r}?); "
+                             "rename it and add the file again (nothing was stored)")
+        if typos:
+            raise DataError("\n".join(typos))
 
     def _check_new(self, params: dict, at: str) -> None:
         from ionopt.optimizer.space import Fixed
@@ -1359,8 +1396,6 @@ def _with_derived(table: pd.DataFrame) -> pd.DataFrame:
     """Add the derived recipe columns (pvdf_hfp_content...) when masses are given."""
     if not all(c in table.columns for c in MASS_COLUMNS):
         return table
-    from ionopt.recipes import DERIVED_COLUMNS, add_derived_columns
-
     missing = [c for c in DERIVED_COLUMNS if c not in table.columns]
     if not missing:
         return table

@@ -106,3 +106,57 @@ def test_add_raw_refuses_an_implausible_computed_value_and_stores_the_rest(camp,
     assert report.errors[0].endswith(f"{RANGE} (0, 1] (check the file, and the row's "
                                      "geometry and its units)")
     assert camp.proposals().set_index("sample_id")["status"]["B001-01"] == "proposed"
+
+
+# ---- column names ----------------------------------------------------------------------------
+def test_misspelt_column_is_refused_with_a_suggestion(camp, db, tmp_path):
+    before = invariants(db)
+    results = make_results(tmp_path / "results.csv", [
+        {"sample_id": "B001-01", "conductivty_s_cm": 2e-3, "temprature_c": 60.0,
+         "tensile_strength_mpa": 4.2}])
+    with pytest.raises(DataError) as err:
+        camp.add(results)
+    assert str(err.value).splitlines() == [
+        f"{results}:1: unknown column 'conductivty_s_cm' (did you mean 'conductivity_s_cm'?); "
+        "rename it and add the file again (nothing was stored)",
+        f"{results}:1: unknown column 'temprature_c' (did you mean 'temperature_c'?); "
+        "rename it and add the file again (nothing was stored)",
+    ]
+    new = pd.DataFrame([{"sample_id": "N1", "filler": "h_BN", "pvdf_hfp_content": 0.3,
+                         "filler_to_salt": 1.0, "drying_temp_c": 55, "litfsi_mg": 900,
+                         "conductivity_s_cm": 1e-3}])
+    with pytest.raises(DataError, match="unknown column 'litfsi_mg' .did you mean 'litfsi_g'"):
+        camp.add(new, allow_new=True)
+    assert invariants(db) == before
+
+
+def test_misspelt_seed_column_creates_nothing(db, tmp_path):
+    seed = seed_csv(tmp_path / "seed")
+    pd.read_csv(seed).rename(columns={"tensile_strength_mpa": "tensile_strenght_mpa"}).to_csv(
+        seed, index=False)
+    with pytest.raises(DataError, match=r"^\S+seed.csv:1: unknown column "
+                                        r"'tensile_strenght_mpa' \(did you mean "
+                                        r"'tensile_strength_mpa'\?\)"):
+        Campaign.create("cse", space_path(), db=db, seed_data=seed)
+    with pytest.raises(StoreError, match="no campaign 'cse'"):
+        Campaign.open("cse", db=db)
+
+
+def test_extra_columns_are_kept_as_notes_and_said(camp, tmp_path):
+    # a filled-in batch file: predictions and optimizer outputs extend known names or are
+    # simply extra, none is taken for a typo
+    results = make_results(tmp_path / "results.csv", [
+        {"sample_id": "B001-01", "conductivity_s_cm": 2e-3, "conductivity_s_cm_pred": 1.5,
+         "conductivity_s_cm_std": 0.1, "acquisition": 0.3, "colour": "amber", "note": "ok"}])
+    report = camp.add(results)
+    assert len(report.added) == 1
+    assert report.notes == [
+        f"{results}:1: conductivity_s_cm_pred, conductivity_s_cm_std, acquisition, colour: "
+        "not a target or parameter of campaign 'cse'; kept as notes with each measurement"]
+    meas = camp.measurements().set_index("sample_id").loc["B001-01"]
+    assert meas["conditions.colour"] == "amber" and meas["conditions.note"] == "ok"
+    # the seed data's extra recipe columns are kept with each seed film's recipe
+    assert camp.seed_report.notes == [
+        f"{tmp_path / 'seed' / 'seed.csv'}:1: label, solvent, solvent_ml, process, "
+        "pressing_pressure_mpa: not a target or parameter of campaign 'cse'; kept with each "
+        "film's recipe"]
