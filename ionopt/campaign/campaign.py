@@ -28,7 +28,8 @@ Rules the store keeps
   (:data:`~ionopt.campaign._tables.TARGET_LIMITS`: conductivity in (0, 1] S/cm, transference
   number in [0, 1]...). A column one letter or unit away from a target, parameter or id
   column (``conductivty_s_cm``) is refused as a typo; other extra columns are kept as
-  notes (as recipe fields of new films).
+  notes (as recipe fields of new films). A new film outside the search space is stored
+  with a warning: the lab made it.
 * Values measured at a temperature other than the campaign's reference temperature
   (default 25 °C, ±0.5 °C; blank means the reference) are kept but not aggregated into
   the table the optimizer sees.
@@ -88,6 +89,8 @@ class AddReport:
         Bad rows (``add_raw`` only: ``add`` raises on the first bad table instead).
     notes : list of str
         Columns that are not a target or parameter, and where they were kept (``add``).
+    warnings : list of str
+        New films whose recipe lies outside the search space, stored all the same (``add``).
     measured : list of str
         Sample ids of proposals moved to ``measured``.
     new_recipes : list of str
@@ -100,6 +103,7 @@ class AddReport:
     measured: list[str] = field(default_factory=list)
     new_recipes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -584,6 +588,10 @@ class Campaign:
                     else:
                         if origin != "seed":  # seed films may lie outside the space
                             self._check_new(params, at)
+                        outside = self._outside_space(params)
+                        if outside:
+                            report.warnings.append(f"{at}: outside the search space: "
+                                                   f"{'; '.join(outside)}; stored anyway")
                         new[sample_id] = params
                     extra = {}
                 else:
@@ -683,6 +691,39 @@ class Campaign:
                              "rename it and add the file again (nothing was stored)")
         if typos:
             raise DataError("\n".join(typos))
+
+    def _outside_space(self, params: dict) -> list[str]:
+        """What puts a recipe outside the search space: each given parameter outside its
+        bounds or values, then each constraint broken by parameters within theirs."""
+        from ionopt.optimizer.space import Continuous, Discrete, Fixed
+
+        out, numbers = [], {}
+        for p in self.space.parameters:
+            value = params.get(p.name)
+            if is_blank(value):
+                continue
+            numeric = isinstance(p, (Continuous, Discrete)) or (isinstance(p, Fixed)
+                                                                and p.numeric)
+            given = pd.to_numeric(value, errors="coerce") if numeric else value
+            if p.contains([given])[0]:
+                if numeric:
+                    numbers[p.name] = float(given)
+                continue
+            shown = f"{given:g}" if numeric and math.isfinite(given) else repr(value)
+            if isinstance(p, Continuous):
+                out.append(f"{p.name} = {shown} outside [{p.low:g}, {p.high:g}]")
+            elif isinstance(p, Fixed):
+                fixed = f"{p.value:g}" if numeric else repr(p.value)
+                out.append(f"{p.name} = {shown} but fixed at {fixed}")
+            else:
+                allowed = ", ".join(f"{v:g}" if numeric else v for v in p.values)
+                out.append(f"{p.name} = {shown} not one of {allowed}")
+        for c in self.space.constraints:
+            if all(n in numbers for n in c.names) and not c.holds(
+                    {n: [numbers[n]] for n in c.names})[0]:
+                given = ", ".join(f"{n} = {numbers[n]:g}" for n in c.names)
+                out.append(f"{c.describe()} violated ({given})")
+        return out
 
     def _check_new(self, params: dict, at: str) -> None:
         from ionopt.optimizer.space import Fixed

@@ -160,3 +160,35 @@ def test_extra_columns_are_kept_as_notes_and_said(camp, tmp_path):
         f"{tmp_path / 'seed' / 'seed.csv'}:1: label, solvent, solvent_ml, process, "
         "pressing_pressure_mpa: not a target or parameter of campaign 'cse'; kept with each "
         "film's recipe"]
+
+
+# ---- recipes outside the search space -------------------------------------------------------
+def test_seed_films_outside_the_space_are_stored_with_a_warning(camp, tmp_path):
+    # SPE, the paper's filler-free control: outside the space, measured all the same
+    assert camp.seed_report.warnings == [
+        f"{tmp_path / 'seed' / 'seed.csv'}:8: outside the search space: filler = 'none' not "
+        "one of amorphous_BN, h_BN, LLZTO; pvdf_hfp_content = 2 outside [0, 1]; "
+        "filler_to_salt = 0 outside [0.5, 2]; stored anyway"]
+    assert camp.to_frame().set_index("sample_id").loc["SPE", "conductivity_s_cm"] == 9.5e-5
+
+
+def test_new_film_outside_the_space_is_stored_with_a_warning(camp, tmp_path):
+    results = make_results(tmp_path / "new.csv", [
+        {"sample_id": "X1", "filler": "LLZO", "pvdf_hfp_content": 0.8, "filler_to_salt": 3,
+         "drying_temp_c": 60, "conductivity_s_cm": 1e-3},
+        {"sample_id": "X2", "filler": "h_BN", "pvdf_hfp_content": 0.65, "filler_to_salt": 1,
+         "drying_temp_c": 55, "conductivity_s_cm": 1e-3},
+        {"sample_id": "X3", "filler": "h_BN", "pvdf_hfp_content": 0.69, "filler_to_salt": 1,
+         "drying_temp_c": 55, "stirring_time_h": 12, "conductivity_s_cm": 1e-3},
+    ])
+    report = camp.add(results, allow_new=True)
+    assert report.new_recipes == ["X1", "X2", "X3"]
+    assert report.warnings == [
+        f"{results}:2: outside the search space: filler = 'LLZO' not one of amorphous_BN, "
+        "h_BN, LLZTO; filler_to_salt = 3 outside [0.5, 2]; drying_temp_c = 60 not one of 40, "
+        "55, 70, 85; pvdf_hfp_content <= 0.7 violated (pvdf_hfp_content = 0.8); stored anyway",
+        f"{results}:4: outside the search space: stirring_time_h = 12 but fixed at 24; "
+        "stored anyway",
+    ]
+    frame = camp.to_frame().set_index("sample_id")
+    assert frame.loc["X1", "filler"] == "LLZO" and frame.loc["X1", "conductivity_s_cm"] == 1e-3
