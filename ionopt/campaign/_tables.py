@@ -118,7 +118,9 @@ def read_table(source: pd.DataFrame | str | os.PathLike[str], what: str
                ) -> tuple[pd.DataFrame, str, Path | None]:
     """``(table, name for messages, path or None)`` from a DataFrame or a CSV/Parquet file."""
     if isinstance(source, pd.DataFrame):
-        return source.reset_index(drop=True), f"<{what} DataFrame>", None
+        table = source.reset_index(drop=True)
+        table.columns = [str(c) for c in table.columns]  # names, as read from a file
+        return table, f"<{what} DataFrame>", None
     path = Path(source)
     if not path.exists():
         raise DataError(f"{path}: no such file; expected a {what} CSV")

@@ -155,6 +155,11 @@ def test_extra_columns_are_kept_as_notes_and_said(camp, tmp_path):
         "not a target or parameter of campaign 'cse'; kept as notes with each measurement"]
     meas = camp.measurements().set_index("sample_id").loc["B001-01"]
     assert meas["conditions.colour"] == "amber" and meas["conditions.note"] == "ok"
+    # a DataFrame's column names need not be strings
+    report = camp.add(pd.DataFrame({"sample_id": ["B001-02"], "conductivity_s_cm": [1e-3],
+                                    0: ["x"]}))
+    assert report.notes == ["<results DataFrame>:1: 0: not a target or parameter of campaign "
+                            "'cse'; kept as notes with each measurement"]
     # the seed data's extra recipe columns are kept with each seed film's recipe
     assert camp.seed_report.notes == [
         f"{tmp_path / 'seed' / 'seed.csv'}:1: label, solvent, solvent_ml, process, "
