@@ -680,12 +680,16 @@ class Campaign:
         known = ordered_union([self.targets, self.space.names, RECIPE_KEY_COLUMNS, ID_COLUMNS,
                                ["failed", "temperature_c"]])
         understood = {*known, *CONDITION_COLUMNS, *DERIVED_COLUMNS}
+        columns = list(columns)
+        # A name the file already has cannot be what a look-alike column misspells
+        # (lifsi_g beside litfsi_g is a second salt, not a typo).
+        absent = [k for k in known if k not in columns]
         typos = []
         for c in columns:
             # names extending a known one (conductivity_s_cm_pred, _std, _n) are no typos
             if c in understood or any(c.startswith(f"{k}_") for k in known):
                 continue
-            match = difflib.get_close_matches(c, known, n=1, cutoff=TYPO_CUTOFF)
+            match = difflib.get_close_matches(c, absent, n=1, cutoff=TYPO_CUTOFF)
             if match:
                 typos.append(f"{name}:1: unknown column {c!r} (did you mean {match[0]!r}?); "
                              "rename it and add the file again (nothing was stored)")

@@ -130,6 +130,18 @@ def test_misspelt_column_is_refused_with_a_suggestion(camp, db, tmp_path):
     assert invariants(db) == before
 
 
+def test_a_look_alike_of_a_column_the_file_has_is_no_typo(camp, tmp_path):
+    # a second salt beside LiTFSI: lifsi_g is 80 % like litfsi_g, which the file has
+    new = pd.DataFrame([{"sample_id": "N1", "filler": "h_BN", "pvdf_hfp_content": 0.3,
+                         "filler_to_salt": 1.0, "drying_temp_c": 55, "litfsi_g": 0.9,
+                         "lifsi_g": 0.1, "conductivity_s_cm": 1e-3}])
+    report = camp.add(new, allow_new=True)
+    assert len(report.added) == 1
+    assert report.notes == ["<results DataFrame>:1: lifsi_g: not a target or parameter of "
+                            "campaign 'cse'; kept with the recipe of new films, as notes of "
+                            "the measurements of known ones"]
+
+
 def test_misspelt_seed_column_creates_nothing(db, tmp_path):
     seed = seed_csv(tmp_path / "seed")
     pd.read_csv(seed).rename(columns={"tensile_strength_mpa": "tensile_strenght_mpa"}).to_csv(
