@@ -22,6 +22,42 @@ KNOWN_TARGETS = (
     "decomposition_temp_c", "capacity_mah_g", "coulombic_efficiency_pct",
     "capacity_retention_pct", "short_circuit_h", "stable_at_least_h",
 )
+#: Plausible values of the known targets, ``(low, high, low_included)`` (``high`` always
+#: included). A typed-in or computed value outside is a slip (a wrong unit, a sign, a
+#: misplaced decimal point) and is refused; the limits are generous on purpose, so that no
+#: real measurement of a solid electrolyte film is turned away. Targets not listed (a
+#: campaign's own objectives) only need to be finite.
+TARGET_LIMITS: dict[str, tuple[float, float, bool]] = {
+    # > 0: the optimizer models log10. The best solid Li-ion conductors reach ~0.03 S/cm at
+    # room temperature (Li10GeP2S12 0.012, Li9.54Si1.74P1.44S11.7Cl0.3 0.025); above 1 S/cm
+    # is mS/cm or S/m typed as S/cm.
+    "conductivity_s_cm": (0.0, 1.0, False),
+    # Ion hopping in solids: 0.1-1 eV; above 5 eV is kJ/mol typed as eV (30 kJ/mol = 0.31 eV).
+    "activation_energy_ev": (0.0, 5.0, False),
+    # A fraction of the current carried by Li+.
+    "transference_number": (0.0, 1.0, True),
+    # Oxidation limit vs Li+/Li: no electrolyte holds beyond ~7 V.
+    "stability_window_v": (0.0, 10.0, False),
+    # Polymer films: < 100 MPa, aramid fibre ~3.6 GPa; above 10 GPa is kPa or Pa typed as MPa.
+    "tensile_strength_mpa": (0.0, 1e4, True),
+    # Garnet LLZTO ~150 GPa, diamond 1.2 TPa, the stiffest material known.
+    "youngs_modulus_mpa": (0.0, 1.2e6, True),
+    # Elastomers stretch ~1000 % before breaking (a percentage, but not capped at 100).
+    "elongation_at_break_pct": (0.0, 1e4, True),
+    # A film decomposing below 0 degC could not be made; TGA furnaces stop near 1600 degC.
+    "decomposition_temp_c": (0.0, 2000.0, True),
+    # Per gram of active material: Li metal's 3860 mAh/g is the most any electrode holds.
+    "capacity_mah_g": (0.0, 4000.0, True),
+    # Per-cycle values slightly above 100 % are a known artefact (temperature drift,
+    # recovered capacity); above 110 % is a slip.
+    "coulombic_efficiency_pct": (0.0, 110.0, True),
+    # Cells often gain capacity over their first cycles (activation): retention above 100 %
+    # is real, doubling is not.
+    "capacity_retention_pct": (0.0, 200.0, True),
+    # 1e5 h is 11 years of cycling; more is seconds or minutes typed as hours.
+    "short_circuit_h": (0.0, 1e5, True),
+    "stable_at_least_h": (0.0, 1e5, True),
+}
 #: Columns that identify the film a row is about.
 ID_COLUMNS = ("sample_id", "proposal_id")
 #: Columns describing how a measurement was taken (kept with the measurement, not the recipe).
@@ -82,7 +118,9 @@ def read_table(source: pd.DataFrame | str | os.PathLike[str], what: str
                ) -> tuple[pd.DataFrame, str, Path | None]:
     """``(table, name for messages, path or None)`` from a DataFrame or a CSV/Parquet file."""
     if isinstance(source, pd.DataFrame):
-        return source.reset_index(drop=True), f"<{what} DataFrame>", None
+        table = source.reset_index(drop=True)
+        table.columns = [str(c) for c in table.columns]  # names, as read from a file
+        return table, f"<{what} DataFrame>", None
     path = Path(source)
     if not path.exists():
         raise DataError(f"{path}: no such file; expected a {what} CSV")
@@ -136,10 +174,23 @@ def number(value: Any, at: str, *, positive: bool = False, allow_blank: bool = T
     except (TypeError, ValueError):
         raise DataError(f"{at}: expected a number, got {value!r}") from None
     if not math.isfinite(out):
-        raise DataError(f"{at}: expected a finite number, got {value!r}")
+        raise DataError(f"{at}: expected a finite number, got {out}")
     if positive and out <= 0:
         raise DataError(f"{at}: expected a positive number, got {out:g}")
     return out
+
+
+def check_target(target: str, value: float, at: str,
+                 hint: str = "check the value and its unit") -> float:
+    """``value`` when it lies within :data:`TARGET_LIMITS` of ``target``; DataError otherwise."""
+    if target not in TARGET_LIMITS:
+        return value
+    low, high, low_included = TARGET_LIMITS[target]
+    if (value >= low if low_included else value > low) and value <= high:
+        return value
+    span = f"{'[' if low_included else '('}{low:g}, {high:g}]"
+    raise DataError(f"{at}: {value:g} is outside the physically plausible range {span} "
+                    f"({hint})")
 
 
 def is_blank(value: Any) -> bool:

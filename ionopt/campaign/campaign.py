@@ -24,6 +24,12 @@ Rules the store keeps
   every file's path, sha256 and size, and none of its files may belong to another one.
 * A result for an unknown film is an error; a result for a proposal moves it to
   ``measured``.
+* A target value, typed or computed from a raw file, must be physically plausible
+  (:data:`~ionopt.campaign._tables.TARGET_LIMITS`: conductivity in (0, 1] S/cm, transference
+  number in [0, 1]...). A column one letter or unit away from a target, parameter or id
+  column (``conductivty_s_cm``) is refused as a typo; other extra columns are kept as
+  notes (as recipe fields of new films). A new film outside the search space is stored
+  with a warning: the lab made it.
 * Values measured at a temperature other than the campaign's reference temperature
   (default 25 °C, ±0.5 °C; blank means the reference) are kept but not aggregated into
   the table the optimizer sees.
@@ -31,6 +37,7 @@ Rules the store keeps
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
@@ -45,13 +52,15 @@ from sqlalchemy import Connection, func, select, update
 from ionopt._version import __version__
 from ionopt.campaign import schema as S
 from ionopt.campaign._tables import (CONDITION_COLUMNS, ID_COLUMNS, KNOWN_TARGETS,
-                                     PROPOSAL_OUTPUT_COLUMNS, clean, content_hash, file_digest,
-                                     is_blank, number, ordered_union, read_table, where)
+                                     PROPOSAL_OUTPUT_COLUMNS, check_target, clean,
+                                     content_hash, file_digest, is_blank, number,
+                                     ordered_union, read_table, where)
 from ionopt.campaign.raw import (ALIASES, FILE_COLUMNS, GEOMETRY_COLUMNS, KINDS, get_kind,
                                  parse_number)
 from ionopt.analysis.batch import QC_SEPARATOR
 from ionopt.campaign.store import Store, now, resolve_db
 from ionopt.errors import DataError, IonoptError, StoreError
+from ionopt.recipes import DERIVED_COLUMNS, add_derived_columns
 
 MASS_COLUMNS = ("filler_g", "litfsi_g", "pvdf_hfp_g")
 RECIPE_KEY_COLUMNS = ("filler", *MASS_COLUMNS)
@@ -59,6 +68,10 @@ DEFAULT_REFERENCE_TEMPERATURE_C = 25.0
 TEMPERATURE_TOLERANCE_C = 0.5
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}$")
 MAX_REPORTED_ERRORS = 20
+#: How alike (difflib ratio) a column must be to a known name to be refused as its typo:
+#: catches a dropped letter or a wrong unit (conductivty_s_cm, litfsi_mg, capacity_mah),
+#: not other quantities (filler_type, solvent_ml, pressing_pressure_mpa).
+TYPO_CUTOFF = 0.8
 
 
 @dataclass
@@ -74,6 +87,10 @@ class AddReport:
         Rows not stored, with the reason (already in the store, no value...).
     errors : list of str
         Bad rows (``add_raw`` only: ``add`` raises on the first bad table instead).
+    notes : list of str
+        Columns that are not a target or parameter, and where they were kept (``add``).
+    warnings : list of str
+        New films whose recipe lies outside the search space, stored all the same (``add``).
     measured : list of str
         Sample ids of proposals moved to ``measured``.
     new_recipes : list of str
@@ -85,6 +102,8 @@ class AddReport:
     errors: list[str] = field(default_factory=list)
     measured: list[str] = field(default_factory=list)
     new_recipes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -472,7 +491,9 @@ class Campaign:
         Raises
         ------
         DataError
-            Any bad row (every problem listed, one per line); nothing is stored then.
+            Any bad row (every problem listed, one per line: a blank film, a value that is
+            not a number or outside :data:`~ionopt.campaign._tables.TARGET_LIMITS`...), or
+            a misspelt column; nothing is stored then.
         """
         with self.store.write() as conn:
             self.store.lock_campaign(conn, self.id)
@@ -495,6 +516,7 @@ class Campaign:
         table, name, path = read_table(source, "results")
         if len(table.columns) == 0 or len(table) == 0:
             raise DataError(f"{name}: no rows; expected a header and one row per measurement")
+        self._refuse_typos(table.columns, name)
         file_sha, file_size = file_digest(path) if path is not None else (None, None)
         file_path = str(path.resolve()) if path is not None else None
         targets = [c for c in table.columns if c in self.targets]
@@ -521,6 +543,13 @@ class Campaign:
         # Columns that are neither recipe, target nor condition: keep them as conditions
         # for known films (notes), as recipe fields for new ones.
         report = AddReport()
+        extra_cols = [c for c in recipe_cols if c not in param_cols and c not in DERIVED_COLUMNS]
+        if extra_cols:
+            kept = ("with each film's recipe" if origin == "seed" else
+                    "with the recipe of new films, as notes of the measurements of known "
+                    "ones" if allow_new else "as notes with each measurement")
+            report.notes.append(f"{name}:1: {', '.join(extra_cols)}: not a target or parameter "
+                                f"of campaign {self.name!r}; kept {kept}")
         errors: list[str] = []
         new: dict[str, dict] = {}
         seen: dict[str, int] = {}
@@ -532,11 +561,17 @@ class Campaign:
                 sample_id, recipe_id = self._identify(row, id_col, i, at, recipes,
                                                       by_proposal, id_to_sample, allow_new,
                                                       origin)
-                values = {}
+                values, bad = {}, []
                 for t in targets:
-                    v = number(row[t], f"{at}: {t}")
-                    if v is not None:
-                        values[t] = v
+                    try:
+                        v = number(row[t], f"{at}: {t}")
+                        if v is not None:
+                            values[t] = check_target(t, v, f"{at}: {t}")
+                    except DataError as err:
+                        bad.append(str(err))
+                if bad:
+                    errors += bad
+                    continue
                 if has_failed and _parse_bool(row["failed"], f"{at}: failed"):
                     values["failed"] = 1.0
                 if not values:
@@ -553,6 +588,10 @@ class Campaign:
                     else:
                         if origin != "seed":  # seed films may lie outside the space
                             self._check_new(params, at)
+                        outside = self._outside_space(params)
+                        if outside:
+                            report.warnings.append(f"{at}: outside the search space: "
+                                                   f"{'; '.join(outside)}; stored anyway")
                         new[sample_id] = params
                     extra = {}
                 else:
@@ -582,7 +621,7 @@ class Campaign:
         if errors:
             shown = errors[:MAX_REPORTED_ERRORS]
             if len(errors) > len(shown):
-                shown.append(f"... and {len(errors) - len(shown)} more bad rows")
+                shown.append(f"... and {len(errors) - len(shown)} more problems")
             raise DataError("\n".join(shown) + "\n(nothing was stored; fix the rows and "
                             "add the file again)" if len(errors) > 1 else shown[0])
         stamp = now()
@@ -634,6 +673,61 @@ class Campaign:
                             f"{self.name!r}; expected the sample_id of a proposal or seed "
                             "film (use --new to add films made outside the campaign)")
         return sample, None
+
+    def _refuse_typos(self, columns: Iterable[str], name: str) -> None:
+        """DataError for columns that look like a misspelt target, parameter or id column
+        (:data:`TYPO_CUTOFF`): kept as notes, their values would never reach the optimizer."""
+        known = ordered_union([self.targets, self.space.names, RECIPE_KEY_COLUMNS, ID_COLUMNS,
+                               ["failed", "temperature_c"]])
+        understood = {*known, *CONDITION_COLUMNS, *DERIVED_COLUMNS}
+        columns = list(columns)
+        # A name the file already has cannot be what a look-alike column misspells
+        # (lifsi_g beside litfsi_g is a second salt, not a typo).
+        absent = [k for k in known if k not in columns]
+        typos = []
+        for c in columns:
+            # names extending a known one (conductivity_s_cm_pred, _std, _n) are no typos
+            if c in understood or any(c.startswith(f"{k}_") for k in known):
+                continue
+            match = difflib.get_close_matches(c, absent, n=1, cutoff=TYPO_CUTOFF)
+            if match:
+                typos.append(f"{name}:1: unknown column {c!r} (did you mean {match[0]!r}?); "
+                             "rename it and add the file again (nothing was stored)")
+        if typos:
+            raise DataError("\n".join(typos))
+
+    def _outside_space(self, params: dict) -> list[str]:
+        """What puts a recipe outside the search space: each given parameter outside its
+        bounds or values, then each constraint broken by parameters within theirs."""
+        from ionopt.optimizer.space import Continuous, Discrete, Fixed
+
+        out, numbers = [], {}
+        for p in self.space.parameters:
+            value = params.get(p.name)
+            if is_blank(value):
+                continue
+            numeric = isinstance(p, (Continuous, Discrete)) or (isinstance(p, Fixed)
+                                                                and p.numeric)
+            given = pd.to_numeric(value, errors="coerce") if numeric else value
+            if p.contains([given])[0]:
+                if numeric:
+                    numbers[p.name] = float(given)
+                continue
+            shown = f"{given:g}" if numeric and math.isfinite(given) else repr(value)
+            if isinstance(p, Continuous):
+                out.append(f"{p.name} = {shown} outside [{p.low:g}, {p.high:g}]")
+            elif isinstance(p, Fixed):
+                fixed = f"{p.value:g}" if numeric else repr(p.value)
+                out.append(f"{p.name} = {shown} but fixed at {fixed}")
+            else:
+                allowed = ", ".join(f"{v:g}" if numeric else v for v in p.values)
+                out.append(f"{p.name} = {shown} not one of {allowed}")
+        for c in self.space.constraints:
+            if all(n in numbers for n in c.names) and not c.holds(
+                    {n: [numbers[n]] for n in c.names})[0]:
+                given = ", ".join(f"{n} = {numbers[n]:g}" for n in c.names)
+                out.append(f"{c.describe()} violated ({given})")
+        return out
 
     def _check_new(self, params: dict, at: str) -> None:
         from ionopt.optimizer.space import Fixed
@@ -992,6 +1086,9 @@ class Campaign:
             flags = QC_SEPARATOR.join(getattr(result, "warnings", []) or [])
             raise DataError(f"{at}: {kind.name} analysis of {file.name} gave no "
                             f"{' or '.join(kind.targets)}" + (f" ({flags})" if flags else ""))
+        for t, v in values.items():
+            check_target(t, v, f"{at}: {t} from the {kind.name} analysis of {file.name}",
+                         hint="check the file, and the row's geometry and its units")
         derived = result.to_dict() if hasattr(result, "to_dict") else {}
         derived["input_files"] = [
             {"role": role, "path": str(path), "sha256": digests[role][0],
@@ -1344,8 +1441,6 @@ def _with_derived(table: pd.DataFrame) -> pd.DataFrame:
     """Add the derived recipe columns (pvdf_hfp_content...) when masses are given."""
     if not all(c in table.columns for c in MASS_COLUMNS):
         return table
-    from ionopt.recipes import DERIVED_COLUMNS, add_derived_columns
-
     missing = [c for c in DERIVED_COLUMNS if c not in table.columns]
     if not missing:
         return table

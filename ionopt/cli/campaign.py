@@ -83,7 +83,9 @@ def init(name: str, space_path: str, db: str | None, seed_data: str | None,
     with Campaign.create(name, space_path, db=db, seed_data=seed_data,
                          reference_temperature_c=reference_temperature_c) as camp:
         report = getattr(camp, "seed_report", None)
-        for line in (report.skipped if report else []):
+        for line in (report.notes if report else []):
+            click.echo(f"note: {line}", err=True)
+        for line in (report.skipped + report.warnings if report else []):
             warn(line)
         summary = {"campaign": camp.name, "store": camp.store.where,
                    "seed_films": len(report.new_recipes) if report else 0,
@@ -154,7 +156,8 @@ def propose(db: str | None, campaign_name: str | None, n: int, seed: int | None,
 def _print_report(report, as_json: bool, what: str) -> None:
     if as_json:
         echo_json({"added": report.added, "skipped": report.skipped, "errors": report.errors,
-                   "measured": report.measured, "new_films": report.new_recipes})
+                   "measured": report.measured, "new_films": report.new_recipes,
+                   "notes": report.notes, "warnings": report.warnings})
     else:
         click.echo(f"stored {len(report.added)} {what}"
                    + (f"; {len(report.skipped)} skipped" if report.skipped else "")
@@ -163,8 +166,10 @@ def _print_report(report, as_json: bool, what: str) -> None:
             click.echo(f"  new films: {', '.join(report.new_recipes)}")
         if report.measured:
             click.echo(f"  now measured: {', '.join(report.measured)}")
-    for line in report.skipped:
+    for line in report.notes + report.skipped:
         click.echo(f"note: {line}", err=True)
+    for line in report.warnings:
+        warn(line)
     for line in report.errors:
         click.echo(f"error: {line}", err=True)
 
@@ -180,7 +185,11 @@ def add(results: str, db: str | None, campaign_name: str | None, allow_new: bool
     """Store typed-in targets: RESULTS.csv has sample_id (or proposal_id) and targets.
 
     One row per replicate; optional columns failed, temperature_c, replicate, note. The
-    whole file is one transaction: any bad row and nothing is stored.
+    whole file is one transaction: any bad row and nothing is stored. Target values must
+    be physically plausible (conductivity_s_cm in (0, 1], transference_number in [0, 1]...);
+    a column a letter or a unit away from a known name (conductivty_s_cm, litfsi_mg) is
+    refused as a typo; other unknown columns are kept as notes. A new film (--new) outside
+    the search space is stored with a warning.
     """
     with _open(db, campaign_name) as camp:
         report = camp.add(results, allow_new=allow_new)

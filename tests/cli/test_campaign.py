@@ -163,3 +163,65 @@ def test_campaign_help_is_light():
                           timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "add-raw" in proc.stdout and "HEAVY []" in proc.stdout
+
+
+def test_add_checks_values_columns_and_space(capsys, tmp_path, monkeypatch, space, seed):
+    monkeypatch.chdir(seed.parent)
+    monkeypatch.delenv("IONOPT_DB", raising=False)
+    code, out, err = ionopt(capsys, "campaign", "init", "bn", "--space", space,
+                            "--seed-data", seed)
+    assert code == 0, err
+    assert f"note: {seed}:1: label, solvent, solvent_ml, process, pressing_pressure_mpa: " \
+           "not a target or parameter of campaign 'bn'; kept with each film's recipe" in err
+    assert f"warning: {seed}:8: outside the search space: filler = 'none' not one of " in err
+
+    # implausible values: every one listed, exit 2, nothing stored
+    pd.DataFrame({"sample_id": ["CSE-40", "SPE"], "conductivity_s_cm": [1.9, 1e-4],
+                  "transference_number": [0.5, -0.2]}).to_csv("bad.csv", index=False)
+    code, out, err = ionopt(capsys, "campaign", "add", "bad.csv")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert err.splitlines() == [
+        "error: bad.csv:2: conductivity_s_cm: 1.9 is outside the physically plausible range "
+        "(0, 1] (check the value and its unit)",
+        "bad.csv:3: transference_number: -0.2 is outside the physically plausible range "
+        "[0, 1] (check the value and its unit)",
+        "(nothing was stored; fix the rows and add the file again)"]
+
+    # a misspelt target column
+    pd.DataFrame({"sample_id": ["CSE-40"], "conductivty_s_cm": [2e-3]}).to_csv(
+        "typo.csv", index=False)
+    code, out, err = ionopt(capsys, "campaign", "add", "typo.csv")
+    assert code == 2 and err == (
+        "error: typo.csv:1: unknown column 'conductivty_s_cm' (did you mean "
+        "'conductivity_s_cm'?); rename it and add the file again (nothing was stored)\n")
+    code, out, _ = ionopt(capsys, "campaign", "status", "--json")
+    assert json.loads(out)["counts"]["measurements"] == 8
+
+    # a film made outside the space: stored, with a warning; notes and warnings in --json
+    pd.DataFrame([{"sample_id": "X1", "filler": "h_BN", "pvdf_hfp_content": 0.3,
+                   "filler_to_salt": 2.5, "drying_temp_c": 55, "conductivity_s_cm": 6e-4,
+                   "operator_initials": "AB"}]).to_csv("new.csv", index=False)
+    code, out, err = ionopt(capsys, "campaign", "add", "new.csv", "--new", "--json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["new_films"] == ["X1"]
+    assert payload["warnings"] == ["new.csv:2: outside the search space: filler_to_salt = 2.5 "
+                                   "outside [0.5, 2]; stored anyway"]
+    assert payload["notes"] == ["new.csv:1: operator_initials: not a target or parameter of "
+                                "campaign 'bn'; kept with the recipe of new films, as notes "
+                                "of the measurements of known ones"]
+    assert f"warning: {payload['warnings'][0]}" in err and f"note: {payload['notes'][0]}" in err
+
+    # add-raw: a computed conductivity out of range is a bad row, the rest is stored
+    from ionopt.datasets.examples import example_files
+
+    eis = example_files()["eis_cse40_25c.txt"].read_bytes()
+    (seed.parent / "a.txt").write_bytes(eis)
+    (seed.parent / "b.txt").write_bytes(eis + b"\n")
+    pd.DataFrame({"sample_id": ["CSE-40", "X1"], "kind": "eis", "file": ["a.txt", "b.txt"],
+                  "thickness_um": [200_000, 200], "diameter_mm": 10}).to_csv(
+        "manifest.csv", index=False)
+    code, out, err = ionopt(capsys, "campaign", "add-raw", "manifest.csv")
+    assert code == 2 and "stored 1 raw files; 1 bad" in out
+    assert err.startswith("error: manifest.csv:2: conductivity_s_cm from the eis analysis of "
+                          "a.txt: 1.9")
