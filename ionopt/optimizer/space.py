@@ -592,6 +592,15 @@ class SearchSpace:
             else:
                 num = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
                 notnum = ~np.isfinite(num)
+                # A blank is a value not recorded (the row may be dropped); text in a
+                # numeric column is a typo, and dropping its row would hide it.
+                typo = notnum & col.notna().to_numpy()
+                if typo.any() and not allow_missing:
+                    i = int(np.flatnonzero(typo)[0])
+                    cell = col.iloc[i]
+                    shown = repr(cell) if isinstance(cell, str) else f"{float(cell):g}"
+                    raise DataError(f"{where}:{i + 2}: {p.name}: expected a finite number, "
+                                    f"got {shown}")
                 for i in np.flatnonzero(notnum):
                     if i not in reasons:
                         reasons[i] = (f"{p.name}: expected a number, got "

@@ -302,11 +302,22 @@ def prepare_table(df: pd.DataFrame, columns: Iterable[str],
     return df
 
 
+def row_location(df: pd.DataFrame, label) -> str:
+    """Where row ``label`` of ``df`` is, for messages: ``data.csv:5`` when the table
+    came from a file (``attrs["source"]``, default integer index, header = line 1),
+    else ``row 3``."""
+    source = df.attrs.get("source")
+    if source is not None and isinstance(label, (int, np.integer)):
+        return f"{source}:{int(label) + 2}"
+    return f"row {label!r}"
+
+
 def default_feature_columns(df: pd.DataFrame) -> list[str]:
     """Recipe-derived default features present in ``df`` (the training rows).
 
     Continuous candidates (:data:`DEFAULT_CONTINUOUS`) are kept when present or derivable,
-    finite on every row and not constant; categorical candidates
+    finite on every row and not constant (a text cell in one is an error, not a reason to
+    leave it out); categorical candidates
     (:data:`DEFAULT_CATEGORICAL`) when present and without missing values. If nothing
     varies, ``pvdf_hfp_content`` (or the first present candidate) is kept so a prior
     model can still be built.
@@ -319,6 +330,12 @@ def default_feature_columns(df: pd.DataFrame) -> list[str]:
         if name not in df.columns:
             continue
         x = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=float)
+        # Blanks leave a column out; text would too, and hide a typo.
+        typo = df[name].notna().to_numpy() & np.isnan(x)
+        if typo.any():
+            i = int(np.flatnonzero(typo)[0])
+            raise ModelError(f"{row_location(df, df.index[i])}: {name}: expected a number, "
+                             f"got {df[name].iloc[i]!r}; fix the cell or blank it")
         if x.size and np.isfinite(x).all():
             present.append(name)
             if np.ptp(x) > 0:
@@ -337,4 +354,4 @@ def default_feature_columns(df: pd.DataFrame) -> list[str]:
 
 
 __all__ = ["DEFAULT_CATEGORICAL", "DEFAULT_CONTINUOUS", "FeatureSpec",
-           "default_feature_columns", "prepare_table"]
+           "default_feature_columns", "prepare_table", "row_location"]

@@ -18,7 +18,8 @@ from scipy import stats
 from ionopt._version import __version__
 from ionopt.errors import ModelError
 from ionopt.surrogates.calibration import Recalibrated, held_out_factor
-from ionopt.surrogates.features import FeatureSpec, default_feature_columns, prepare_table
+from ionopt.surrogates.features import (FeatureSpec, default_feature_columns, prepare_table,
+                                       row_location)
 from ionopt.surrogates.models import AUTO_CANDIDATES, MODELS, MaternGP, make_model
 from ionopt.surrogates.priors import NOISE_LEVELS, PRIOR_MEANS, noise_prior_sd
 from ionopt.surrogates.transforms import Transform, get_transform
@@ -482,7 +483,8 @@ def fit_surrogates(data: pd.DataFrame, targets: str | Sequence[str], *,
         bad = data[t].notna() & y.isna()
         if bad.any():
             i = data.index[bad.to_numpy()][0]
-            raise ModelError(f"{t}: expected numbers, got {data.loc[i, t]!r} (row {i!r})")
+            raise ModelError(f"{row_location(data, i)}: {t}: expected a number, got "
+                             f"{data.loc[i, t]!r}")
         y = y.to_numpy(dtype=float)
         ok = np.isfinite(y) & ~failed
         if not ok.any():

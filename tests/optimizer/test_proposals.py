@@ -116,3 +116,59 @@ def test_score_probability_of_thresholds(mix_space):
 def test_missing_parameter_column_is_a_data_error(mix_space, mix_data):
     with pytest.raises(DataError, match="w_litfsi: missing column"):
         propose(mix_space, mix_data.drop(columns="w_litfsi"), 2, seed=0)
+
+
+# ---- bad data cells: errors that name the file, line and column ------------------------
+
+
+def _csv(tmp_path, frame, name="data.csv"):
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("cell, message", [
+    ("abc", r"data.csv:5: conductivity_s_cm: expected a number \(or a blank if not "
+            r"measured\), got 'abc'"),
+    ("inf", r"data.csv:5: conductivity_s_cm: expected a number .*got inf$"),
+    ("-1e-4", r"data.csv:5: conductivity_s_cm: -0.0001 cannot be log10-transformed"),
+    ("0", r"data.csv:5: conductivity_s_cm: 0 cannot be log10-transformed .*drop "
+          r"'transform: log10' from the space")])
+def test_a_bad_target_cell_is_an_error_not_a_space_filling_design(
+        tmp_path, mix_space, mix_data, cell, message):
+    data = mix_data.astype({"conductivity_s_cm": object})
+    data.loc[3, "conductivity_s_cm"] = cell
+    with pytest.raises(DataError, match=message):
+        propose(mix_space, _csv(tmp_path, data), 2, seed=0)
+
+
+def test_blank_targets_and_failed_rows_are_not_bad_cells(tmp_path, mix_space, mix_data):
+    data = mix_data.astype({"conductivity_s_cm": object})
+    data.loc[2, "conductivity_s_cm"] = None           # not measured yet
+    data.loc[3, "conductivity_s_cm"] = "n/a"          # the film failed: value unused
+    data["failed"] = False
+    data.loc[3, "failed"] = True
+    out = propose(mix_space, _csv(tmp_path, data), 2, seed=0)
+    assert len(out) == 2 and out["conductivity_s_cm_pred"].notna().all()
+
+
+def test_text_in_a_numeric_parameter_is_an_error_a_blank_drops_the_row(
+        tmp_path, mix_space, mix_data):
+    data = mix_data.astype({"w_filler": object})
+    data.loc[4, "w_filler"] = "0,3"
+    with pytest.raises(DataError, match=r"data.csv:6: w_filler: expected a finite number, "
+                                        r"got '0,3'"):
+        propose(mix_space, _csv(tmp_path, data), 2, seed=0)
+    data.loc[4, "w_filler"] = None
+    with pytest.warns(UserWarning, match=r"data.csv:6: w_filler: expected a number, got "
+                                         r"a blank; 1 row\(s\) .* not used"):
+        assert len(propose(mix_space, _csv(tmp_path, data), 2, seed=0)) == 2
+
+
+def test_failed_column_errors_name_the_file_line(tmp_path, mix_space, mix_data):
+    data = mix_data.copy()
+    data["failed"] = "no"
+    data.loc[6, "failed"] = "maybe"
+    with pytest.raises(DataError, match=r"data.csv:8: failed: expected true/false, "
+                                        r"got 'maybe'"):
+        propose(mix_space, _csv(tmp_path, data), 2, seed=0)

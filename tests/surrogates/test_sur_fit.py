@@ -176,7 +176,7 @@ def test_zero_rows_and_missing_targets_are_clear_errors(table, spec):
         fit_surrogates(df, "conductivity_s_cm", features=spec)
     df = table.astype({"conductivity_s_cm": object})
     df.iloc[3, df.columns.get_loc("conductivity_s_cm")] = "n/a"
-    with pytest.raises(ModelError, match="expected numbers, got 'n/a'"):
+    with pytest.raises(ModelError, match="expected a number, got 'n/a'"):
         fit_surrogates(df, "conductivity_s_cm", features=spec)
     df = table.copy()
     df.iloc[0, df.columns.get_loc("conductivity_s_cm")] = -1e-4
@@ -242,3 +242,17 @@ def test_conductivity_defaults_to_the_lowest_measured_value_far_from_the_data():
     other = fit_surrogates(df.rename(columns={"conductivity_s_cm": "y"}), "y",
                            features=["x"], model="gp")
     assert other["y"].estimator.mean == "data"
+
+
+def test_text_in_a_default_feature_column_is_an_error_not_a_dropped_feature():
+    from ionopt.datasets import load_seed_dataset
+
+    data = load_seed_dataset().astype({"pvdf_hfp_content": object})
+    data.attrs["source"] = "films.csv"
+    data.loc[3, "pvdf_hfp_content"] = "x"
+    with pytest.raises(ModelError, match=r"films.csv:5: pvdf_hfp_content: expected a "
+                                         r"number, got 'x'"):
+        fit_surrogates(data, targets=["conductivity_s_cm"])
+    data.loc[3, "pvdf_hfp_content"] = 0.5             # the paper's CSE-50
+    assert "pvdf_hfp_content" in fit_surrogates(
+        data, targets=["conductivity_s_cm"]).features.names

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ionopt.errors import SpaceError
+from ionopt.errors import DataError, SpaceError, located
 
 #: Default distinctness tolerance, as a fraction of each numeric parameter's range.
 DEFAULT_TOLERANCE = 0.01
@@ -122,6 +122,58 @@ class Backend:
 # ------------------------------------------------------------------------------------------
 
 
+def check_target_cells(space, data) -> None:
+    """Refuse objective values that cannot be measurements, naming file, line and column.
+
+    A blank cell is a target not measured yet and stays allowed; text (``abc``, ``1,2e-3``),
+    an infinite value, or a value <= 0 where the objective takes log10 is a typo or a
+    wrong unit. Dropping it, or every observation with it, would silently change what
+    the model learns, so it is an error. Rows marked failed are not checked: their
+    targets are not used. Lines count the header as line 1.
+
+    Raises
+    ------
+    DataError
+        For the first bad cell of each objective column.
+    """
+    import pandas as pd
+
+    from ionopt.optimizer.objectives import failed_mask
+
+    if space.objectives is None or not len(data):
+        return
+    source = str(data.attrs.get("source", "data"))
+    made = ~failed_mask(data)
+    problems = []
+    for objective in space.objectives:
+        name = objective.target
+        if name not in data.columns:
+            continue
+        cells = data[name]
+        values = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
+        given = cells.notna().to_numpy() & made
+        text = given & np.isnan(values)
+        infinite = given & np.isinf(values)
+        log_bad = (given & np.isfinite(values) & (values <= 0)
+                   if objective.transform == "log10" else np.zeros(len(values), bool))
+        for i in np.flatnonzero(text | infinite | log_bad):
+            if text[i] or infinite[i]:
+                what = f"expected a number (or a blank if not measured), got {_shown(cells.iloc[i])}"
+            else:
+                what = (f"{values[i]:g} cannot be log10-transformed (the objective takes "
+                        f"log10 {name}); correct the value or blank it, or drop "
+                        "'transform: log10' from the space")
+            problems.append(located(what, file=source, line=i + 2, field=name))
+            break
+    if problems:
+        raise DataError("\n".join(problems))
+
+
+def _shown(value) -> str:
+    """A cell as a user typed it: text quoted, numbers plain (``inf``, not a numpy repr)."""
+    return repr(value) if isinstance(value, str) else f"{float(value):g}"
+
+
 def usable_data(space, data):
     """Validate ``data`` against ``space``: returns (table, failed mask).
 
@@ -135,6 +187,7 @@ def usable_data(space, data):
 
     if data is None:
         data = pd.DataFrame({name: [] for name in space.free_names})
+    check_target_cells(space, data)
     table = space.validate_table(data, where="data", drop_unknown=True)
     table = table.reset_index(drop=True)
     return table, failed_mask(table)
