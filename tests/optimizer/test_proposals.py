@@ -172,3 +172,15 @@ def test_failed_column_errors_name_the_file_line(tmp_path, mix_space, mix_data):
     with pytest.raises(DataError, match=r"data.csv:8: failed: expected true/false, "
                                         r"got 'maybe'"):
         propose(mix_space, _csv(tmp_path, data), 2, seed=0)
+
+
+def test_pool_rows_outside_the_space_are_named_not_silently_skipped(tmp_path, mix_space,
+                                                                    mix_data):
+    pool = mix_space.sample(30, seed=7)
+    pool.loc[4, "w_pvdf_hfp"] = 0.9                   # above its bound (and sum != 1)
+    pool.loc[9, "filler"] = "graphene"                # not a filler of the space
+    with pytest.warns(UserWarning, match=r"pool.csv: 2 row\(s\) outside the search space "
+                                         r"not considered \(line\(s\) 6, 11\)"):
+        out = propose(mix_space, mix_data, 3, candidates=_csv(tmp_path, pool, "pool.csv"),
+                      seed=0)
+    assert not set(out["pool_row"]) & {4, 9}

@@ -331,11 +331,26 @@ def fill_distinct(space, rows, n: int, *, exclude=None, tolerance: float = DEFAU
 def usable_pool(space, pool, data, pending, tolerance: float = DEFAULT_TOLERANCE):
     """Pool rows that are inside the space and neither measured, failed nor pending.
 
-    Returns the pool rows (all columns, original index); raises
-    :class:`~ionopt.errors.DataError` when the pool misses a parameter column.
+    Returns the pool rows (all columns, original index); rows outside the space are
+    left out with an :class:`~ionopt.optimizer.space.OptimizerWarning` naming their
+    lines. Raises :class:`~ionopt.errors.DataError` when the pool misses a parameter
+    column.
     """
+    import warnings
+
+    from ionopt.optimizer.space import OptimizerWarning
+
     checked = space.validate_table(pool, where="candidates", allow_missing=True)
     inside = space.is_feasible(checked)
+    if not inside.all():
+        # Said, not silently skipped: a pool row outside the space is often a unit or
+        # bound typo in the space file or the pool.
+        lines = np.flatnonzero(~inside) + 2
+        shown = ", ".join(map(str, lines[:10])) + (", ..." if len(lines) > 10 else "")
+        warnings.warn(f"{pool.attrs.get('source', 'candidates')}: {len(lines)} row(s) "
+                      f"outside the search space not considered (line(s) {shown}); "
+                      "'ionopt score' says why each is outside", OptimizerWarning,
+                      stacklevel=2)
     done = known_rows(space, data, pending)
     used = close_mask(space, checked, done, min(tolerance, 1e-9)) if len(done) else \
         np.zeros(len(checked), dtype=bool)
