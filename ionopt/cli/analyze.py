@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from ionopt.cli._common import BadInput, atomic_path, echo_json, warn
+from ionopt.cli._common import BadInput, OutPath, atomic_path, echo_json, warn
 
 _JSON_HELP = ("Print JSON on stdout instead of a table: an array with one object per "
               "file (`file`, the quantities in unit-named keys, `method`, `warnings`), "
@@ -54,7 +54,7 @@ def _json_option(f):
 
 
 def _plot_option(f):
-    return click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
+    return click.option("--plot", "plot_dir", type=OutPath(folder=True),
                         metavar="DIR", help=_PLOT_HELP)(f)
 
 
@@ -554,9 +554,9 @@ def _print_arrhenius(points, fit) -> None:
 # ------------------------------------------------------------------------- batch
 @analyze.command("batch")
 @click.argument("manifest", metavar="MANIFEST.csv")
-@click.option("--out", type=click.Path(dir_okay=False),
+@click.option("--out", type=OutPath(),
               help="Write the targets table (one row per sample) to this CSV.")
-@click.option("--measurements-out", type=click.Path(dir_okay=False),
+@click.option("--measurements-out", type=OutPath(),
               help="Write the per-file measurements table to this CSV.")
 @click.option("--reference-temp-c", type=float, default=25.0, show_default=True,
               help="Conductivity in the targets row = EIS replicates at this temperature "

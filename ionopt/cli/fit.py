@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ionopt.cli._common import BadInput, atomic_path, echo_json, emit_warnings
+from ionopt.cli._common import BadInput, OutPath, atomic_path, echo_json, emit_warnings
 
 
 @click.command("fit")
@@ -25,7 +25,7 @@ from ionopt.cli._common import BadInput, atomic_path, echo_json, emit_warnings
               help="Rescale the uncertainty so cross-validated 95 % intervals hold 95 % of "
                    "held-out rows (by group with --groups). Default: on with --groups.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+@click.option("--out", "out", required=True, type=OutPath(),
               help="Where to save the fitted surrogates (.skops).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def fit(data, targets, model, features, transforms, groups, calibrate, seed, out, as_json):

@@ -6,7 +6,7 @@ import warnings
 
 import click
 
-from ionopt.cli._common import atomic_path, echo_json, emit_warnings
+from ionopt.cli._common import OutPath, atomic_path, echo_json, emit_warnings
 
 BACKEND_NAMES = ("native", "optuna-tpe", "optuna-gp", "skopt")
 _PATH = click.Path(dir_okay=False)
@@ -46,7 +46,7 @@ def show_table(table, columns=None, max_rows: int | None = None) -> str:
               help="Native backend: expected improvement (default) or UCB.")
 @click.option("--tolerance", type=float, default=None,
               help="Distinctness tolerance as a fraction of each range (default 0.01).")
-@click.option("--out", "out_path", type=_PATH, help="Write the proposals to this CSV.")
+@click.option("--out", "out_path", type=OutPath(), help="Write the proposals to this CSV.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def propose(space_path, data_path, n, pending_path, pool_path, backend, seed, batch_g,
             acquisition, tolerance, out_path, as_json):

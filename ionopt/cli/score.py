@@ -6,7 +6,7 @@ import warnings
 
 import click
 
-from ionopt.cli._common import atomic_path, echo_json, emit_warnings
+from ionopt.cli._common import OutPath, atomic_path, echo_json, emit_warnings
 from ionopt.cli.propose import show_table
 
 _PATH = click.Path(dir_okay=False)
@@ -23,7 +23,7 @@ _PATH = click.Path(dir_okay=False)
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--batch-g", default=2.0, show_default=True, type=float,
               help="Grams of solids per recipe for the weighing columns.")
-@click.option("--out", "out_path", type=_PATH, help="Write every scored row to this CSV.")
+@click.option("--out", "out_path", type=OutPath(), help="Write every scored row to this CSV.")
 @click.option("--top", default=20, show_default=True, type=click.IntRange(min=0),
               help="Rows shown on stdout (best ranks first); --out has them all.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the shown rows).")
