@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ionopt.cli._common import BadInput, OutPath, atomic_path, echo_json, emit_warnings
+from ionopt.cli._common import BadInput, OutPath, echo_json, emit_warnings
 
 
 @click.command("fit")
@@ -58,8 +58,7 @@ def fit(data, targets, model, features, transforms, groups, calibrate, seed, out
                              groups=groups, calibrate=calibrate)
         report = sur.report
     emit_warnings(caught)
-    with atomic_path(out) as tmp:
-        sur.save(tmp)
+    sur.save(out)  # whole or not at all
     if as_json:
         echo_json({"out": str(out), "fingerprint": sur.fingerprint,
                    "features": sur.features.names,
