@@ -1,5 +1,5 @@
 """Files written whole or not at all (CLI.md: a failed command leaves no partial file),
-checked before the work that produces them."""
+checked before the work that produces them, and text files read as UTF-8 text."""
 
 from __future__ import annotations
 
@@ -54,6 +54,24 @@ def why_unwritable(target: str | os.PathLike[str], *, folder: bool = False) -> s
     os.close(fd)
     os.unlink(probe)
     return None
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The text of the UTF-8 file ``path``.
+
+    Raises ValueError ``"not a text file (line N: ...)"`` for a binary file (a NUL byte) or
+    one that is not UTF-8; OSError (a missing file, ...) propagates.
+    """
+    raw = Path(path).read_bytes()
+    bad = raw.find(b"\0")
+    if bad < 0:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            bad = err.start
+    line = raw.count(b"\n", 0, bad) + 1
+    what = "NUL byte" if raw[bad] == 0 else f"byte 0x{raw[bad]:02x} is not UTF-8"
+    raise ValueError(f"not a text file (line {line}: {what})")
 
 
 def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:

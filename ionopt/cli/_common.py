@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ionopt._files import atomic_path, why_unwritable  # noqa: F401 (re-export)
+from ionopt._files import atomic_path, read_text, why_unwritable  # noqa: F401 (re-export)
 from ionopt.errors import IonoptError
 
 EXIT_OK = 0
@@ -43,6 +43,27 @@ def check_writable(path: Any, *, folder: bool = False) -> None:
     problem = why_unwritable(path, folder=folder)
     if problem:
         raise BadInput(f"{path}: cannot write ({problem})")
+
+
+class TextPath(click.Path):
+    """A UTF-8 text file the command reads (a CSV table): a directory, or a binary or
+    non-UTF-8 file, is bad input (exit 2, ``<path>: not a text file (line N: ...)``). A
+    missing file is left to the reader, whose message says what it expected."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False)
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        path = super().convert(value, param, ctx)
+        try:
+            read_text(path)
+        except FileNotFoundError:
+            pass
+        except ValueError as err:
+            raise BadInput(f"{path}: {err}") from None
+        except OSError as err:
+            raise BadInput(f"{path}: cannot read ({err.strerror})") from None
+        return path
 
 
 def run(command: click.Command, argv: list[str] | None = None) -> int:

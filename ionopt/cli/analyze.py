@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from ionopt.cli._common import BadInput, OutPath, atomic_path, echo_json, warn
+from ionopt.cli._common import BadInput, OutPath, TextPath, atomic_path, echo_json, warn
 
 _JSON_HELP = ("Print JSON on stdout instead of a table: an array with one object per "
               "file (`file`, the quantities in unit-named keys, `method`, `warnings`), "
@@ -426,7 +426,7 @@ def _temperatures(values: tuple[str, ...]) -> list[float]:
                    "or give a comma-separated list.")
 @click.option("--thickness-um", type=float, help="Electrolyte thickness, µm.")
 @_with(_area_options)
-@click.option("--table", "table", type=click.Path(dir_okay=False),
+@click.option("--table", "table", type=TextPath(),
               help="A CSV with columns temperature_c, conductivity_s_cm instead of FILEs.")
 @click.option("--form", type=click.Choice(["ln_sigma", "ln_sigma_t"]), default="ln_sigma",
               show_default=True, help="Fit ln σ or ln(σT) against 1/T.")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ionopt.cli._common import BadInput, OutPath, echo_json, emit_warnings
+from ionopt.cli._common import BadInput, OutPath, TextPath, echo_json, emit_warnings
 
 
 @click.command("fit")
-@click.argument("data", type=click.Path(dir_okay=False))
+@click.argument("data", type=TextPath())
 @click.option("--target", "targets", multiple=True, required=True, metavar="T",
               help="Target column (repeat for several), e.g. conductivity_s_cm.")
 @click.option("--model", default="auto", show_default=True,
@@ -43,7 +43,7 @@ def fit(data, targets, model, features, transforms, groups, calibrate, seed, out
         raise BadInput(f"{data}: no such file")
     try:
         table = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise DataError(f"{data}: cannot be read as CSV ({str(err).splitlines()[0]})") from None
     tr = {}
     for item in transforms:

@@ -1,6 +1,6 @@
-"""Files every command writes (CLI.md): an output that cannot be written fails before the
-work -- exit 2 with one line naming the file, never a traceback -- and writes are whole or
-not at all."""
+"""Files every command writes or reads (CLI.md): an output that cannot be written fails
+before the work, writes are whole or not at all, and a file that is not text is bad input
+-- exit 2 with one line naming the file, never a traceback."""
 
 from __future__ import annotations
 
@@ -156,3 +156,37 @@ def test_fit_writes_the_model_file_whole_or_not_at_all(tmp_path, seed_csv, monke
     monkeypatch.undo()
     assert out.read_bytes() == b"old model"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", "m.skops"]
+
+
+# ------------------------------------------------------------------------ text inputs
+BINARY = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"  # the start of a PNG
+LATIN1 = "filler,pvdf_hfp_content\nh_BN,0.4\n5 µm,0.3\n".encode("latin-1")
+
+#: command line with {bad} for the file that is not text and {data} for a good seed CSV
+READERS = {
+    "propose --space": ["propose", "--space", "{bad}", "--data", "{data}"],
+    "propose --data": ["propose", "--space", SPACE, "--data", "{bad}"],
+    "propose --pending": ["propose", "--space", SPACE, "--data", "{data}", "--pending", "{bad}"],
+    "propose --candidates": ["propose", "--space", SPACE, "--data", "{data}",
+                             "--candidates", "{bad}"],
+    "score CANDIDATES": ["score", "{bad}", "--space", SPACE, "--data", "{data}"],
+    "score --data": ["score", "{data}", "--space", SPACE, "--data", "{bad}"],
+    "score --pending": ["score", "{data}", "--space", SPACE, "--data", "{data}",
+                        "--pending", "{bad}"],
+    "fit DATA": ["fit", "{bad}", "--target", "conductivity_s_cm", "--out", "{data}.skops"],
+    "analyze arrhenius --table": ["analyze", "arrhenius", "--table", "{bad}"],
+}
+
+
+@pytest.mark.parametrize("content, why", [(BINARY, "line 3: NUL byte"),
+                                          (LATIN1, "line 3: byte 0xb5 is not UTF-8")],
+                         ids=["binary", "latin-1"])
+@pytest.mark.parametrize("name", READERS)
+def test_input_that_is_not_text_exits_2(name, content, why, tmp_path, seed_csv, capsys):
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(content)
+    code = run(cli, [a.format(bad=bad, data=seed_csv) for a in READERS[name]])
+    line = _one_error_line(capsys)
+    assert code == 2
+    assert line.startswith(f"error: {bad}: not a text file ({why})"), line
+
