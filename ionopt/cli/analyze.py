@@ -553,7 +553,7 @@ def _print_arrhenius(points, fit) -> None:
 
 # ------------------------------------------------------------------------- batch
 @analyze.command("batch")
-@click.argument("manifest", metavar="MANIFEST.csv")
+@click.argument("manifest", metavar="MANIFEST.csv", type=click.Path(dir_okay=False))
 @click.option("--out", type=OutPath(),
               help="Write the targets table (one row per sample) to this CSV.")
 @click.option("--measurements-out", type=OutPath(),

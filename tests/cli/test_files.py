@@ -190,3 +190,8 @@ def test_input_that_is_not_text_exits_2(name, content, why, tmp_path, seed_csv, 
     assert code == 2
     assert line.startswith(f"error: {bad}: not a text file ({why})"), line
 
+
+def test_manifest_that_is_a_directory(tmp_path, capsys):
+    code = run(cli, ["analyze", "batch", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and f"'{tmp_path}' is a directory" in err
