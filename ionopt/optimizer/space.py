@@ -661,6 +661,8 @@ class SearchSpace:
             line = f":{mark.line + 1}" if mark is not None else ""
             problem = getattr(err, "problem", None) or str(err).splitlines()[0]
             raise SpaceError(f"{path}{line}: invalid YAML ({problem})") from None
+        if spec is None:
+            raise SpaceError(f"{path}: empty; expected a search-space YAML with 'parameters'")
         return cls.from_dict(spec, source=str(path))
 
 
