@@ -29,7 +29,8 @@ def show_table(table, columns=None, max_rows: int | None = None) -> str:
               help="Search space YAML (parameters, constraints, objectives).")
 @click.option("--data", "data_path", required=True, type=TextPath(),
               help="Experiments so far: parameter and target columns, optional 'failed'.")
-@click.option("-n", "n", default=4, show_default=True, type=click.IntRange(min=1),
+# More than 200 is most likely a typo, and would run for minutes.
+@click.option("-n", "n", default=4, show_default=True, type=click.IntRange(1, 200),
               help="Number of recipes to propose.")
 @click.option("--pending", "pending_path", type=TextPath(),
               help="Recipes being made now (parameter columns only).")

@@ -191,6 +191,13 @@ def test_input_that_is_not_text_exits_2(name, content, why, tmp_path, seed_csv, 
     assert line.startswith(f"error: {bad}: not a text file ({why})"), line
 
 
+def test_propose_n_has_an_upper_bound(seed_csv, capsys):
+    code = run(cli, ["propose", "--space", SPACE, "--data", str(seed_csv), "-n", "201"])
+    err = capsys.readouterr().err
+    assert code == 2 and "'-n': 201 is not in the range 1<=x<=200" in err
+    assert "Traceback" not in err
+
+
 def test_manifest_that_is_a_directory(tmp_path, capsys):
     code = run(cli, ["analyze", "batch", str(tmp_path)])
     err = capsys.readouterr().err
