@@ -1,4 +1,4 @@
-"""Helpers every command shares: error handling, atomic writes, JSON output."""
+"""Helpers every command shares: error handling, checked paths, atomic writes, JSON output."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ionopt._files import atomic_path, write_text_atomic  # noqa: F401 (re-exported for commands)
+from ionopt._files import atomic_path, read_text, why_unwritable  # noqa: F401 (re-export)
 from ionopt.errors import IonoptError
 
 EXIT_OK = 0
@@ -23,6 +23,47 @@ class BadInput(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
+
+
+class OutPath(click.Path):
+    """A file (``folder=True``: a folder) the command writes, checked when the command line
+    is parsed, before any work: if it cannot be written, exit 2 with
+    ``<path>: cannot write (<reason>)``. Missing parent folders are created when written."""
+
+    def __init__(self, *, folder: bool = False) -> None:
+        super().__init__(file_okay=not folder, dir_okay=folder)
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        check_writable(value, folder=not self.file_okay)
+        return super().convert(value, param, ctx)
+
+
+def check_writable(path: Any, *, folder: bool = False) -> None:
+    """Exit 2 with ``<path>: cannot write (<reason>)`` unless ``path`` can be written."""
+    problem = why_unwritable(path, folder=folder)
+    if problem:
+        raise BadInput(f"{path}: cannot write ({problem})")
+
+
+class TextPath(click.Path):
+    """A UTF-8 text file the command reads (a CSV table): a directory, or a binary or
+    non-UTF-8 file, is bad input (exit 2, ``<path>: not a text file (line N: ...)``). A
+    missing file is left to the reader, whose message says what it expected."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False)
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        path = super().convert(value, param, ctx)
+        try:
+            read_text(path)
+        except FileNotFoundError:
+            pass
+        except ValueError as err:
+            raise BadInput(f"{path}: {err}") from None
+        except OSError as err:
+            raise BadInput(f"{path}: cannot read ({err.strerror})") from None
+        return path
 
 
 def run(command: click.Command, argv: list[str] | None = None) -> int:

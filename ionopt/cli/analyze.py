@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from ionopt.cli._common import BadInput, atomic_path, echo_json, warn
+from ionopt.cli._common import BadInput, OutPath, TextPath, atomic_path, echo_json, warn
 
 _JSON_HELP = ("Print JSON on stdout instead of a table: an array with one object per "
               "file (`file`, the quantities in unit-named keys, `method`, `warnings`), "
@@ -54,7 +54,7 @@ def _json_option(f):
 
 
 def _plot_option(f):
-    return click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
+    return click.option("--plot", "plot_dir", type=OutPath(folder=True),
                         metavar="DIR", help=_PLOT_HELP)(f)
 
 
@@ -426,7 +426,7 @@ def _temperatures(values: tuple[str, ...]) -> list[float]:
                    "or give a comma-separated list.")
 @click.option("--thickness-um", type=float, help="Electrolyte thickness, µm.")
 @_with(_area_options)
-@click.option("--table", "table", type=click.Path(dir_okay=False),
+@click.option("--table", "table", type=TextPath(),
               help="A CSV with columns temperature_c, conductivity_s_cm instead of FILEs.")
 @click.option("--form", type=click.Choice(["ln_sigma", "ln_sigma_t"]), default="ln_sigma",
               show_default=True, help="Fit ln σ or ln(σT) against 1/T.")
@@ -553,10 +553,10 @@ def _print_arrhenius(points, fit) -> None:
 
 # ------------------------------------------------------------------------- batch
 @analyze.command("batch")
-@click.argument("manifest", metavar="MANIFEST.csv")
-@click.option("--out", type=click.Path(dir_okay=False),
+@click.argument("manifest", metavar="MANIFEST.csv", type=click.Path(dir_okay=False))
+@click.option("--out", type=OutPath(),
               help="Write the targets table (one row per sample) to this CSV.")
-@click.option("--measurements-out", type=click.Path(dir_okay=False),
+@click.option("--measurements-out", type=OutPath(),
               help="Write the per-file measurements table to this CSV.")
 @click.option("--reference-temp-c", type=float, default=25.0, show_default=True,
               help="Conductivity in the targets row = EIS replicates at this temperature "

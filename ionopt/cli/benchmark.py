@@ -10,9 +10,7 @@ from pathlib import Path
 
 import click
 
-from ionopt.cli._common import BadInput, echo_json, warn
-
-_PATH = click.Path(dir_okay=False)
+from ionopt.cli._common import BadInput, OutPath, check_writable, echo_json, warn
 
 
 def _speed_module():
@@ -85,9 +83,9 @@ def _split(value: str | None) -> list[str] | None:
                    "2 cores); noisy: the same with the emulators' measurement noise on; "
                    "quick: a smoke test (< 3 min).")
 @click.option("--quick", is_flag=True, help="Same as --suite quick.")
-@click.option("--out", "out_path", type=_PATH, default="benchmarks/RESULTS.md",
+@click.option("--out", "out_path", type=OutPath(), default="benchmarks/RESULTS.md",
               show_default=True, help="Markdown report to write (atomically).")
-@click.option("--figures", "figures_dir", type=click.Path(file_okay=False),
+@click.option("--figures", "figures_dir", type=OutPath(folder=True),
               help="Folder of the convergence figures [default: figures/ beside --out].")
 @click.option("--seeds", type=click.IntRange(min=1), help="Seeds per strategy (overrides "
               "the suite's 20 / 2).")
@@ -96,7 +94,7 @@ def _split(value: str | None) -> list[str] | None:
 @click.option("--backends", help="Comma-separated subset of: native, optuna-tpe, "
               "optuna-gp, skopt, random, sobol.")
 @click.option("--emulators", help="Comma-separated subset of the suite's emulators.")
-@click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
+@click.option("--cache", "cache_dir", type=OutPath(folder=True),
               help="Keep finished campaigns here and reuse them (resume a long run).")
 @click.option("--reuse-stale-cache", is_flag=True,
               help="Reuse cached campaigns even if ionopt's code changed since (the report "
@@ -119,6 +117,8 @@ def benchmark(suite_name, quick, out_path, figures_dir, seeds, n_jobs, backends,
 
     if quick:
         suite_name = "quick"
+    if figures_dir is None:  # write_results draws them into figures/ beside --out
+        check_writable(Path(out_path).parent / "figures", folder=True)
     start = time.perf_counter()
     suite = get_suite(suite_name)
     bar = _Bar(f"{suite_name} suite")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from ionopt.cli._common import echo_json
+from ionopt.cli._common import OutPath, echo_json
 
 
 @click.command()
 @click.option("--out", "out_dir", default="ionopt-demo", show_default=True,
-              type=click.Path(file_okay=False), help="Folder for proposals.csv and the figure.")
+              type=OutPath(folder=True), help="Folder for proposals.csv and the figure.")
 @click.option("-n", "n", default=4, show_default=True, type=click.IntRange(1, 20),
               help="Number of recipes to propose.")
 @click.option("--batch-g", default=2.0, show_default=True, type=click.FloatRange(min=0, min_open=True),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ionopt.cli._common import BadInput, atomic_path, echo_json, emit_warnings
+from ionopt.cli._common import BadInput, OutPath, TextPath, echo_json, emit_warnings
 
 
 @click.command("fit")
-@click.argument("data", type=click.Path(dir_okay=False))
+@click.argument("data", type=TextPath())
 @click.option("--target", "targets", multiple=True, required=True, metavar="T",
               help="Target column (repeat for several), e.g. conductivity_s_cm.")
 @click.option("--model", default="auto", show_default=True,
@@ -25,7 +25,7 @@ from ionopt.cli._common import BadInput, atomic_path, echo_json, emit_warnings
               help="Rescale the uncertainty so cross-validated 95 % intervals hold 95 % of "
                    "held-out rows (by group with --groups). Default: on with --groups.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+@click.option("--out", "out", required=True, type=OutPath(),
               help="Where to save the fitted surrogates (.skops).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def fit(data, targets, model, features, transforms, groups, calibrate, seed, out, as_json):
@@ -43,7 +43,7 @@ def fit(data, targets, model, features, transforms, groups, calibrate, seed, out
         raise BadInput(f"{data}: no such file")
     try:
         table = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise DataError(f"{data}: cannot be read as CSV ({str(err).splitlines()[0]})") from None
     tr = {}
     for item in transforms:
@@ -58,8 +58,7 @@ def fit(data, targets, model, features, transforms, groups, calibrate, seed, out
                              groups=groups, calibrate=calibrate)
         report = sur.report
     emit_warnings(caught)
-    with atomic_path(out) as tmp:
-        sur.save(tmp)
+    sur.save(out)  # whole or not at all
     if as_json:
         echo_json({"out": str(out), "fingerprint": sur.fingerprint,
                    "features": sur.features.names,

@@ -6,10 +6,9 @@ import warnings
 
 import click
 
-from ionopt.cli._common import atomic_path, echo_json, emit_warnings
+from ionopt.cli._common import OutPath, TextPath, atomic_path, echo_json, emit_warnings
 
 BACKEND_NAMES = ("native", "optuna-tpe", "optuna-gp", "skopt")
-_PATH = click.Path(dir_okay=False)
 
 
 def show_table(table, columns=None, max_rows: int | None = None) -> str:
@@ -26,15 +25,16 @@ def show_table(table, columns=None, max_rows: int | None = None) -> str:
 
 
 @click.command("propose")
-@click.option("--space", "space_path", required=True, type=_PATH,
+@click.option("--space", "space_path", required=True, type=click.Path(dir_okay=False),
               help="Search space YAML (parameters, constraints, objectives).")
-@click.option("--data", "data_path", required=True, type=_PATH,
+@click.option("--data", "data_path", required=True, type=TextPath(),
               help="Experiments so far: parameter and target columns, optional 'failed'.")
-@click.option("-n", "n", default=4, show_default=True, type=click.IntRange(min=1),
+# More than 200 is most likely a typo, and would run for minutes.
+@click.option("-n", "n", default=4, show_default=True, type=click.IntRange(1, 200),
               help="Number of recipes to propose.")
-@click.option("--pending", "pending_path", type=_PATH,
+@click.option("--pending", "pending_path", type=TextPath(),
               help="Recipes being made now (parameter columns only).")
-@click.option("--candidates", "pool_path", type=_PATH,
+@click.option("--candidates", "pool_path", type=TextPath(),
               help="Pool mode: choose only among the rows of this CSV.")
 @click.option("--backend", default="native", show_default=True,
               type=click.Choice(BACKEND_NAMES), help="Optimizer backend.")
@@ -46,7 +46,7 @@ def show_table(table, columns=None, max_rows: int | None = None) -> str:
               help="Native backend: expected improvement (default) or UCB.")
 @click.option("--tolerance", type=float, default=None,
               help="Distinctness tolerance as a fraction of each range (default 0.01).")
-@click.option("--out", "out_path", type=_PATH, help="Write the proposals to this CSV.")
+@click.option("--out", "out_path", type=OutPath(), help="Write the proposals to this CSV.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def propose(space_path, data_path, n, pending_path, pool_path, backend, seed, batch_g,
             acquisition, tolerance, out_path, as_json):

@@ -6,24 +6,22 @@ import warnings
 
 import click
 
-from ionopt.cli._common import atomic_path, echo_json, emit_warnings
+from ionopt.cli._common import OutPath, TextPath, atomic_path, echo_json, emit_warnings
 from ionopt.cli.propose import show_table
-
-_PATH = click.Path(dir_okay=False)
 
 
 @click.command("score")
-@click.argument("candidates_path", metavar="CANDIDATES.csv", type=_PATH)
-@click.option("--space", "space_path", required=True, type=_PATH,
+@click.argument("candidates_path", metavar="CANDIDATES.csv", type=TextPath())
+@click.option("--space", "space_path", required=True, type=click.Path(dir_okay=False),
               help="Search space YAML (parameters, constraints, objectives).")
-@click.option("--data", "data_path", required=True, type=_PATH,
+@click.option("--data", "data_path", required=True, type=TextPath(),
               help="Experiments so far: parameter and target columns, optional 'failed'.")
-@click.option("--pending", "pending_path", type=_PATH,
+@click.option("--pending", "pending_path", type=TextPath(),
               help="Recipes being made now (parameter columns only).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--batch-g", default=2.0, show_default=True, type=float,
               help="Grams of solids per recipe for the weighing columns.")
-@click.option("--out", "out_path", type=_PATH, help="Write every scored row to this CSV.")
+@click.option("--out", "out_path", type=OutPath(), help="Write every scored row to this CSV.")
 @click.option("--top", default=20, show_default=True, type=click.IntRange(min=0),
               help="Rows shown on stdout (best ranks first); --out has them all.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the shown rows).")

@@ -46,6 +46,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from ionopt._files import read_text
 from ionopt.errors import DataError, SpaceError
 from ionopt.optimizer.constraints import (DEFAULT_TOLERANCE, Constraint, LinearEquality,
                                           LinearInequality, _finite)
@@ -655,11 +656,13 @@ class SearchSpace:
 
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_text(path)
         except FileNotFoundError:
             raise SpaceError(f"{path}: no such file; expected a search-space YAML") from None
         except OSError as err:
             raise SpaceError(f"{path}: cannot read ({err.strerror})") from None
+        except ValueError as err:
+            raise SpaceError(f"{path}: {err}; expected a search-space YAML") from None
         try:
             spec = yaml.safe_load(text)
         except yaml.YAMLError as err:
@@ -667,6 +670,8 @@ class SearchSpace:
             line = f":{mark.line + 1}" if mark is not None else ""
             problem = getattr(err, "problem", None) or str(err).splitlines()[0]
             raise SpaceError(f"{path}{line}: invalid YAML ({problem})") from None
+        if spec is None:
+            raise SpaceError(f"{path}: empty; expected a search-space YAML with 'parameters'")
         return cls.from_dict(spec, source=str(path))
 
 

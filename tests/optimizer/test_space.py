@@ -133,6 +133,20 @@ def test_missing_yaml_file(tmp_path):
         SearchSpace.from_yaml(tmp_path / "none.yaml")
 
 
+@pytest.mark.parametrize("content, message", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00", r"bad.yaml: not a text file \(line 3: NUL byte\)"),
+    ("name: 5 \u00b5m\n".encode("latin-1"),
+     r"bad.yaml: not a text file \(line 1: byte 0xb5 is not UTF-8\)"),
+    (b"", r"bad.yaml: empty; expected a search-space YAML"),
+    (b"# only a comment\n", r"bad.yaml: empty; expected a search-space YAML"),
+])
+def test_yaml_file_that_is_not_a_space(tmp_path, content, message):
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content)
+    with pytest.raises(SpaceError, match=message):
+        SearchSpace.from_yaml(path)
+
+
 def test_feature_spec_matches_parameters():
     fs = mixture_space().feature_spec()
     assert set(fs.continuous) == {*W, "drying_temp_c"}
