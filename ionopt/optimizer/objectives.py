@@ -429,18 +429,18 @@ def parse_failed(column, *, where: str = "data") -> np.ndarray:
         if isinstance(value, (bool, np.bool_)):
             out[i] = bool(value)
             continue
-        if isinstance(value, (int, float, np.integer, np.floating)) and not (
-                isinstance(value, float) and math.isnan(value)):
-            if value in (0, 1):
-                out[i] = bool(value)
-                continue
+        number = isinstance(value, (int, float, np.integer, np.floating))
+        if number and not math.isnan(value) and value in (0, 1):
+            out[i] = bool(value)
+            continue
         text = str(value).strip().lower()
         if text in _TRUE:
             out[i] = True
         elif text in _FALSE:
             out[i] = False
         else:
-            raise DataError(f"{where}:{i + 2}: failed: expected true/false, got {value!r}")
+            shown = f"{value:g}" if number else repr(str(value))
+            raise DataError(f"{where}:{i + 2}: failed: expected true/false, got {shown}")
     return out
 
 
