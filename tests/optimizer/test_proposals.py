@@ -184,3 +184,12 @@ def test_pool_rows_outside_the_space_are_named_not_silently_skipped(tmp_path, mi
         out = propose(mix_space, mix_data, 3, candidates=_csv(tmp_path, pool, "pool.csv"),
                       seed=0)
     assert not set(out["pool_row"]) & {4, 9}
+
+
+def test_a_bad_number_in_the_failed_column_reads_as_typed():
+    from ionopt.optimizer.objectives import parse_failed
+
+    cells = pd.Series([np.float64(0.0), np.float64(0.5)], dtype=object)
+    with pytest.raises(DataError, match=r"data.csv:3: failed: expected true/false, "
+                                        r"got 0.5$"):
+        parse_failed(cells, where="data.csv")
