@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import click
 
-from ionopt.cli._common import BadInput, echo_json, warn
+from ionopt.cli._common import BadInput, OutPath, TextPath, echo_json, warn
 
 _DB_HELP = ("Store: a SQLite file path or a SQLAlchemy URL (postgresql+psycopg://user:pw@host/db). "
             "Default: $IONOPT_DB, else the only *.ionopt.db in the current folder.")
@@ -69,7 +69,7 @@ def campaign() -> None:
 @click.option("--db", default=None, metavar="PATH_OR_URL",
               help="Store: SQLite path or SQLAlchemy URL. Default: $IONOPT_DB, else "
                    "NAME.ionopt.db beside --seed-data or in the current folder.")
-@click.option("--seed-data", default=None, type=click.Path(dir_okay=False),
+@click.option("--seed-data", default=None, type=TextPath(),
               help="Films already measured (recipe columns + targets, optional sample_id).")
 @click.option("--reference-temperature-c", default=25.0, show_default=True, type=float,
               help="Temperature whose values the optimizer uses (blank temperatures count "
@@ -111,9 +111,9 @@ def init(name: str, space_path: str, db: str | None, seed_data: str | None,
 @click.option("--batch-g", default=2.0, show_default=True,
               type=click.FloatRange(min=0, min_open=True),
               help="Grams of solids per film (masses to weigh).")
-@click.option("--candidates", default=None, type=click.Path(dir_okay=False),
+@click.option("--candidates", default=None, type=TextPath(),
               help="Choose only among these recipes (CSV).")
-@click.option("--out", default=None, type=click.Path(dir_okay=False),
+@click.option("--out", default=None, type=OutPath(),
               help="Also write the batch (all columns) to this CSV.")
 @click.option("--json", "as_json", is_flag=True, help="Print the batch as JSON.")
 def propose(db: str | None, campaign_name: str | None, n: int, seed: int | None, backend: str,
@@ -175,7 +175,7 @@ def _print_report(report, as_json: bool, what: str) -> None:
 
 
 @campaign.command()
-@click.argument("results", type=click.Path(dir_okay=False))
+@click.argument("results", type=TextPath())
 @_store_options
 @click.option("--new", "allow_new", is_flag=True,
               help="Accept films the campaign does not know (all recipe columns needed).")
@@ -224,7 +224,7 @@ def add_raw(manifest: str, db: str | None, campaign_name: str | None, as_json: b
 
 @campaign.command()
 @_store_options
-@click.option("--plot", default=None, type=click.Path(dir_okay=False),
+@click.option("--plot", default=None, type=OutPath(),
               help="Write a progress figure (best so far per objective) to this file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def status(db: str | None, campaign_name: str | None, plot: str | None, as_json: bool) -> None:

@@ -225,3 +225,26 @@ def test_add_checks_values_columns_and_space(capsys, tmp_path, monkeypatch, spac
     assert code == 2 and "stored 1 raw files; 1 bad" in out
     assert err.startswith("error: manifest.csv:2: conductivity_s_cm from the eis analysis of "
                           "a.txt: 1.9")
+
+
+def test_campaign_inputs_and_outputs_are_checked_before_the_work(capsys, tmp_path,
+                                                                  monkeypatch, space, seed):
+    monkeypatch.chdir(seed.parent)
+    monkeypatch.delenv("IONOPT_DB", raising=False)
+    (seed.parent / "bin.csv").write_bytes(b"sample_id\x00\xff\xfe\n")
+    code, _, err = ionopt(capsys, "campaign", "init", "bn", "--space", space,
+                          "--seed-data", "bin.csv")
+    assert code == 2 and err.startswith("error: bin.csv: not a text file (line 1: NUL byte)")
+    assert not list(seed.parent.glob("*.ionopt.db"))   # nothing was created
+    assert ionopt(capsys, "campaign", "init", "bn", "--space", space, "--seed-data", seed)[0] == 0
+    (seed.parent / "afile").write_text("x")
+    code, _, err = ionopt(capsys, "campaign", "propose", "-n", "2", "--out", "afile/b.csv")
+    assert code == 2 and "afile/b.csv: cannot write (afile is not a directory)" in err
+    assert "Traceback" not in err
+    # nothing was proposed: the next batch is still the first
+    code, out, _ = ionopt(capsys, "campaign", "status", "--json")
+    assert code == 0 and json.loads(out)["pending"] == []
+    code, _, err = ionopt(capsys, "campaign", "add", "bin.csv")
+    assert code == 2 and "bin.csv: not a text file" in err
+    code, _, err = ionopt(capsys, "campaign", "status", "--plot", "afile/p.png")
+    assert code == 2 and "afile/p.png: cannot write" in err
