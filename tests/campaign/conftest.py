@@ -72,3 +72,17 @@ def db(request, tmp_path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "store" / "test.ionopt.db")
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def camp(db, tmp_path):
+    """A campaign on the paper's space with seed films and one proposed batch of two
+    (films B001-01, B001-02)."""
+    from campaign_helpers import fake_proposer, seed_csv, space_path
+
+    from ionopt.campaign import Campaign
+
+    c = Campaign.create("cse", space_path(), db=db, seed_data=seed_csv(tmp_path / "seed"))
+    c.propose(2, seed=1, proposer=fake_proposer())
+    yield c
+    c.close()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import create_engine, text
 
-from campaign_helpers import (bv_set, chrono_without_potential, fake_proposer, invariants,
+from campaign_helpers import (bv_set, chrono_without_potential, invariants,
                               seed_csv, space_path, symmetric_csv)
 from ionopt.campaign import Campaign
 from ionopt.campaign._tables import file_digest
@@ -34,14 +34,6 @@ def _sql(db: str, sql: str, params: dict | None = None):
             return conn.execute(text(sql), params or {}).all()
     finally:
         engine.dispose()
-
-
-@pytest.fixture
-def camp(db, tmp_path):
-    c = Campaign.create("cse", space_path(), db=db, seed_data=seed_csv(tmp_path / "seed"))
-    c.propose(2, seed=1, proposer=fake_proposer())  # films B001-01, B001-02
-    yield c
-    c.close()
 
 
 def _bv_row(sample: str, files: dict, **cells) -> dict:

@@ -9,7 +9,7 @@ import re
 import pandas as pd
 import pytest
 
-from campaign_helpers import (eis_copies, fake_proposer, invariants, make_results, seed_csv,
+from campaign_helpers import (eis_copies, invariants, make_results, seed_csv,
                               space_path)
 from ionopt.campaign import Campaign
 from ionopt.campaign._tables import TARGET_LIMITS, check_target
@@ -17,14 +17,6 @@ from ionopt.errors import DataError, StoreError
 
 RANGE = "is outside the physically plausible range"
 HINT = "(check the value and its unit)"
-
-
-@pytest.fixture
-def camp(db, tmp_path):
-    c = Campaign.create("cse", space_path(), db=db, seed_data=seed_csv(tmp_path / "seed"))
-    c.propose(2, seed=1, proposer=fake_proposer())  # films B001-01, B001-02
-    yield c
-    c.close()
 
 
 # ---- physically implausible values -----------------------------------------------------------
