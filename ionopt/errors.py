@@ -53,3 +53,9 @@ def located(message: str, *, file: object = None, line: int | None = None,
     if field is not None:
         where = f"{where}: {field}" if where else field
     return f"{where}: {message}" if where else message
+
+
+def shown_cell(value: object) -> str:
+    """A table cell as the user typed it, for messages: text quoted (``'abc'``), numbers
+    plain (``inf``, ``0.5``; never a numpy repr such as ``np.float64(0.5)``)."""
+    return repr(value) if isinstance(value, str) else f"{float(value):g}"

@@ -422,7 +422,7 @@ def parse_failed(column, *, where: str = "data") -> np.ndarray:
     DataError
         For a value that is not a recognisable boolean.
     """
-    from ionopt.errors import DataError
+    from ionopt.errors import DataError, shown_cell
 
     out = np.zeros(len(column), dtype=bool)
     for i, value in enumerate(list(column)):
@@ -439,8 +439,8 @@ def parse_failed(column, *, where: str = "data") -> np.ndarray:
         elif text in _FALSE:
             out[i] = False
         else:
-            shown = f"{value:g}" if number else repr(str(value))
-            raise DataError(f"{where}:{i + 2}: failed: expected true/false, got {shown}")
+            raise DataError(f"{where}:{i + 2}: failed: expected true/false, got "
+                            f"{shown_cell(value if number else str(value))}")
     return out
 
 

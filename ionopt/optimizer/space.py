@@ -47,7 +47,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from ionopt._files import read_text
-from ionopt.errors import DataError, SpaceError
+from ionopt.errors import DataError, SpaceError, shown_cell
 from ionopt.optimizer.constraints import (DEFAULT_TOLERANCE, Constraint, LinearEquality,
                                           LinearInequality, _finite)
 from ionopt.optimizer.objectives import Objectives, objectives_from
@@ -598,10 +598,8 @@ class SearchSpace:
                 typo = notnum & col.notna().to_numpy()
                 if typo.any() and not allow_missing:
                     i = int(np.flatnonzero(typo)[0])
-                    cell = col.iloc[i]
-                    shown = repr(cell) if isinstance(cell, str) else f"{float(cell):g}"
                     raise DataError(f"{where}:{i + 2}: {p.name}: expected a finite number, "
-                                    f"got {shown}")
+                                    f"got {shown_cell(col.iloc[i])}")
                 for i in np.flatnonzero(notnum):
                     if i not in reasons:
                         reasons[i] = (f"{p.name}: expected a number, got "

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ionopt.errors import DataError, SpaceError, located
+from ionopt.errors import DataError, SpaceError, located, shown_cell
 
 #: Default distinctness tolerance, as a fraction of each numeric parameter's range.
 DEFAULT_TOLERANCE = 0.01
@@ -158,7 +158,7 @@ def check_target_cells(space, data) -> None:
                    if objective.transform == "log10" else np.zeros(len(values), bool))
         for i in np.flatnonzero(text | infinite | log_bad):
             if text[i] or infinite[i]:
-                what = f"expected a number (or a blank if not measured), got {_shown(cells.iloc[i])}"
+                what = f"expected a number (or a blank if not measured), got {shown_cell(cells.iloc[i])}"
             else:
                 what = (f"{values[i]:g} cannot be log10-transformed (the objective takes "
                         f"log10 {name}); correct the value or blank it, or drop "
@@ -167,11 +167,6 @@ def check_target_cells(space, data) -> None:
             break
     if problems:
         raise DataError("\n".join(problems))
-
-
-def _shown(value) -> str:
-    """A cell as a user typed it: text quoted, numbers plain (``inf``, not a numpy repr)."""
-    return repr(value) if isinstance(value, str) else f"{float(value):g}"
 
 
 def usable_data(space, data):
